@@ -1,0 +1,115 @@
+"""What a data set is to the rest of the package: a spec and its loaded AnnData."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+from anndata import AnnData
+
+from ..errors import DatasetError
+
+#: The roles a task can ask a data set for, and the spec field holding each one's obs column.
+ROLES: dict[str, str] = {
+    "label": "label_key",
+    "batch": "batch_key",
+    "species": "species_key",
+    "condition": "condition_key",
+}
+
+
+@dataclass(frozen=True)
+class DatasetKeys:
+    """The ``obs`` columns that play each role, in scanpy's vocabulary."""
+
+    label_key: str | None = None
+    batch_key: str | None = None
+    species_key: str | None = None
+    condition_key: str | None = None
+    control_value: str | None = None
+
+    def key_for(self, role: str) -> str | None:
+        """The obs column for ``role`` (one of :data:`ROLES`), or None if unset."""
+        return getattr(self, ROLES[role])
+
+    def replace(self, **changes: str | None) -> DatasetKeys:
+        """A copy with some keys overridden (``None`` values are ignored)."""
+        current = {f.name: getattr(self, f.name) for f in fields(self)}
+        current.update({k: v for k, v in changes.items() if v is not None})
+        return DatasetKeys(**current)
+
+
+#: Loads a data set's AnnData (raw integer counts in ``X``), given the cache directory.
+Loader = Callable[[Path], AnnData]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How to obtain one data set and what its columns mean.
+
+    ``fingerprint`` identifies the content (a version string and parameters for generated
+    sets, a checksum or path/size/mtime for files); cached model outputs are keyed by it.
+    ``markers`` are pytest markers every item on this data set gets (``network``, ``slow``).
+    """
+
+    name: str
+    keys: DatasetKeys
+    loader: Loader = field(repr=False, compare=False)
+    fingerprint: str
+    markers: tuple[str, ...] = ()
+    description: str = ""
+
+    def load(self, data_dir: Path) -> Dataset:
+        """Load the AnnData and wrap it; errors name the data set."""
+        try:
+            adata = self.loader(data_dir)
+        except DatasetError:
+            raise
+        except Exception as exc:
+            raise DatasetError(
+                f"dataset {self.name!r}: loading failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        return Dataset(self, adata)
+
+
+@dataclass
+class Dataset:
+    """A loaded data set: its spec and an AnnData with raw counts in ``X``."""
+
+    spec: DatasetSpec
+    adata: AnnData
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def fingerprint(self) -> str:
+        return self.spec.fingerprint
+
+    @property
+    def n_obs(self) -> int:
+        return int(self.adata.n_obs)
+
+    def column(self, role: str) -> np.ndarray:
+        """The values of the obs column playing ``role`` ("label", "batch", ...).
+
+        Raises :class:`DatasetError` naming the data set, the key and the columns there
+        are, when the suite or registry did not set the key or the column is missing.
+        """
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; roles are {sorted(ROLES)}")
+        key = self.spec.keys.key_for(role)
+        if key is None:
+            raise DatasetError(
+                f"dataset {self.name!r} has no {ROLES[role]} set; name the obs column "
+                f"holding the {role} in the suite file ({ROLES[role]}: <column>)"
+            )
+        if key not in self.adata.obs.columns:
+            raise DatasetError(
+                f"dataset {self.name!r}: {ROLES[role]} {key!r} is not an obs column; "
+                f"columns are {sorted(map(str, self.adata.obs.columns))}"
+            )
+        return self.adata.obs[key].to_numpy()

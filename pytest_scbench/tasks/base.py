@@ -1,0 +1,89 @@
+"""The task protocol: what a task needs, its parameters, and what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import TaskError
+from ..metrics.value import MetricValue
+
+if TYPE_CHECKING:
+    from ..datasets.base import Dataset
+    from ..outputs import Outputs
+
+
+@dataclass
+class TaskInputs:
+    """Everything a task run sees. ``item`` is the test id, for error messages."""
+
+    dataset: Dataset
+    outputs: Outputs
+    seed: int
+    item: str = ""
+
+
+@dataclass
+class TaskResult:
+    """A task's scalar metrics (gated), plus JSON-able details and control scores.
+
+    ``details`` holds what is reported but not gated (per-class F1, per-condition values);
+    ``controls`` holds the negative control's value for each metric, so a report can scale
+    every score between that control and the best possible value.
+    """
+
+    metrics: dict[str, MetricValue]
+    details: dict[str, Any] = field(default_factory=dict)
+    controls: dict[str, float] = field(default_factory=dict)
+
+
+class Task:
+    """Base class for tasks.
+
+    ``defaults`` lists every parameter a suite may set, with its default value; an unknown
+    parameter or a value of the wrong type is a :class:`TaskError` naming the task.
+    ``requires_outputs`` are model outputs (see ``models.base.OUTPUT_KINDS``);
+    ``requires_keys`` are data set roles (``label``, ``batch``, ``species``, ``condition``).
+    """
+
+    name: ClassVar[str] = ""
+    requires_outputs: ClassVar[frozenset[str]] = frozenset()
+    requires_keys: ClassVar[frozenset[str]] = frozenset()
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, **params: Any) -> None:
+        unknown = sorted(set(params) - set(self.defaults))
+        if unknown:
+            raise TaskError(
+                f"task {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
+                f"parameters are {sorted(self.defaults) or 'none'}"
+            )
+        merged = dict(self.defaults)
+        for key, value in params.items():
+            merged[key] = _check_type(self.name, key, value, self.defaults[key])
+        self.params: dict[str, Any] = merged
+
+    def run(self, inputs: TaskInputs) -> TaskResult:
+        raise NotImplementedError
+
+
+def _check_type(task: str, key: str, value: Any, default: Any) -> Any:
+    if default is None or value is None:
+        return value
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, (list, tuple)):
+        ok = isinstance(value, (list, tuple))
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise TaskError(
+            f"task {task!r}: parameter {key!r} must be {type(default).__name__}, "
+            f"got {type(value).__name__} {value!r}"
+        )
+    return value
