@@ -131,12 +131,17 @@ class Outputs:
         return self._get("reconstruction", mask_id, compute)
 
     def perturbation(self, conditions: Sequence[str]) -> np.ndarray:
-        """Predicted mean expression per condition, (len(conditions), n_genes)."""
+        """Predicted mean expression per condition, (len(conditions), n_genes).
+
+        The model sees the control cells only (``condition_key == control_value``), so
+        no adapter can read the observed answer off the perturbed cells.
+        """
         conditions = list(conditions)
         extra = hashlib.sha256("\x1f".join(conditions).encode()).hexdigest()[:12]
 
         def compute() -> np.ndarray:
-            raw = self.model.predict_perturbation(self.dataset, conditions, self.ctx)
+            controls = self.dataset.controls()
+            raw = self.model.predict_perturbation(controls, conditions, self.ctx)
             return self._validate("perturbation", raw, (len(conditions), self.dataset.adata.n_vars))
 
         return self._get("perturbation", extra, compute)

@@ -113,3 +113,19 @@ class Dataset:
                 f"columns are {sorted(map(str, self.adata.obs.columns))}"
             )
         return self.adata.obs[key].to_numpy()
+
+    def controls(self) -> Dataset:
+        """The control cells only (``condition_key == control_value``), as a data set."""
+        condition = self.column("condition")
+        control = self.spec.keys.control_value
+        if control is None:
+            raise DatasetError(
+                f"dataset {self.name!r} has no control_value set; name the value of "
+                f"{self.spec.keys.condition_key!r} that marks control cells"
+            )
+        mask = condition.astype(str) == str(control)
+        if not mask.any():
+            raise DatasetError(
+                f"dataset {self.name!r}: no cell has {self.spec.keys.condition_key} == {control!r}"
+            )
+        return Dataset(self.spec, self.adata[mask].copy())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import TaskError
@@ -15,12 +16,17 @@ if TYPE_CHECKING:
 
 @dataclass
 class TaskInputs:
-    """Everything a task run sees. ``item`` is the test id, for error messages."""
+    """Everything a task run sees.
+
+    ``item`` is the test id, for error messages; ``data_dir`` is the cache directory
+    (``$SCBENCH_DATA_DIR``) where derived files such as masked matrices are kept.
+    """
 
     dataset: Dataset
     outputs: Outputs
     seed: int
     item: str = ""
+    data_dir: Path | None = None
 
 
 @dataclass
