@@ -1,0 +1,219 @@
+"""Stored baselines: load them, judge a run's metrics against them, update them atomically.
+
+A baseline file (``suites/baselines/<suite>.json``) holds, per test id and metric, the
+value, its direction and the tolerance; runs with several seeds also store the spread.
+The gate is one rule: a metric fails when it is worse than its baseline by more than
+``max(tolerance, z * std)``, where ``std`` is the stored seed spread (0 for one seed).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import BaselineError
+
+FORMAT_VERSION = 1
+
+#: A float difference this small is noise, never a regression or an improvement.
+EPSILON = 1e-9
+
+Status = Literal["ok", "regressed", "improved", "missing"]
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    """One stored metric of one item."""
+
+    value: float
+    direction: str
+    tolerance: float | None
+    std: float = 0.0
+    n_seeds: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"value": self.value, "direction": self.direction}
+        if self.tolerance is not None:
+            out["tolerance"] = self.tolerance
+        if self.n_seeds > 1:
+            out["std"] = self.std
+            out["n_seeds"] = self.n_seeds
+        return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one metric of this run compares with its baseline."""
+
+    metric: str
+    value: float
+    direction: str
+    status: Status
+    baseline: float | None = None
+    tolerance: float | None = None
+
+    @property
+    def difference(self) -> float | None:
+        """value - baseline (signed: a negative difference on a 'higher' metric is a drop)."""
+        return None if self.baseline is None else self.value - self.baseline
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "value": self.value,
+            "baseline": self.baseline,
+            "difference": self.difference,
+            "tolerance": self.tolerance,
+            "direction": self.direction,
+        }
+
+
+@dataclass
+class BaselineFile:
+    """The baselines of one suite, as stored in one JSON file."""
+
+    path: Path
+    suite: str
+    entries: dict[str, dict[str, BaselineEntry]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path, suite: str) -> BaselineFile:
+        """Read ``path``; a missing file is an empty baseline, a broken one an error."""
+        if not path.exists():
+            return cls(path, suite)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise BaselineError(
+                f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                "fix or delete the file, it is never overwritten while broken"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BaselineError(f"{path}: cannot read baseline file: {exc}") from None
+        return cls(path, suite, _parse_entries(path, raw))
+
+    def compare(
+        self, item_id: str, metrics: Mapping[str, tuple[float, str]], tolerance_for: Callable[[str], float], z: float
+    ) -> list[Verdict]:
+        """A verdict for each metric of ``item_id`` (``metrics``: name -> (value, direction)).
+
+        ``tolerance_for`` gives the suite's tolerance of a metric, used where the stored
+        entry has none.
+        """
+        stored = self.entries.get(item_id, {})
+        verdicts = []
+        for name, (value, direction) in metrics.items():
+            entry = stored.get(name)
+            if entry is None:
+                verdicts.append(Verdict(name, value, direction, "missing"))
+                continue
+            stored_tol = entry.tolerance if entry.tolerance is not None else tolerance_for(name)
+            tolerance = max(stored_tol, z * entry.std)
+            verdicts.append(Verdict(name, value, direction, judge(value, entry.value, direction, tolerance), entry.value, tolerance))
+        return verdicts
+
+    def update(self, results: Iterable[tuple[str, Mapping[str, BaselineEntry]]]) -> Changes:
+        """Replace the entries of the given items; every other item stays untouched."""
+        changes = Changes(self.path)
+        for item_id, metrics in results:
+            old = self.entries.get(item_id, {})
+            for name, entry in metrics.items():
+                if name not in old:
+                    changes.added.append(f"{item_id} {name}")
+                elif old[name] != entry:
+                    changes.changed.append(f"{item_id} {name}: {old[name].value:.4g} -> {entry.value:.4g}")
+            changes.removed.extend(f"{item_id} {name}" for name in old if name not in metrics)
+            self.entries[item_id] = dict(metrics)
+        return changes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": FORMAT_VERSION,
+            "suite": self.suite,
+            "entries": {
+                item: {name: entry.to_json() for name, entry in sorted(metrics.items())}
+                for item, metrics in sorted(self.entries.items())
+            },
+        }
+
+    def save(self) -> None:
+        """Write atomically: a temporary file beside the target, then a rename."""
+        write_json_atomic(self.path, self.to_json())
+
+
+@dataclass
+class Changes:
+    """What an update did to one baseline file, for the terminal summary."""
+
+    path: Path
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+def judge(value: float, baseline: float, direction: str, tolerance: float) -> Status:
+    """'regressed' when worse than baseline by more than tolerance, 'improved' when better."""
+    gain = value - baseline if direction == "higher" else baseline - value
+    if math.isnan(value):
+        return "regressed"
+    if gain < -(tolerance + EPSILON):
+        return "regressed"
+    if gain > tolerance + EPSILON:
+        return "improved"
+    return "ok"
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Write JSON to ``path`` via a temporary file and ``os.replace``: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, indent=2, sort_keys=False, allow_nan=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _parse_entries(path: Path, raw: Any) -> dict[str, dict[str, BaselineEntry]]:
+    def bad(where: str, what: str) -> BaselineError:
+        return BaselineError(f"{path}: {where}: {what}; the file is left as it is")
+
+    if not isinstance(raw, dict) or not isinstance(raw.get("entries"), dict):
+        raise bad("top level", "expected an object with 'version', 'suite' and 'entries'")
+    if raw.get("version") != FORMAT_VERSION:
+        raise bad("version", f"format version {raw.get('version')!r} is not supported (expected {FORMAT_VERSION})")
+    out: dict[str, dict[str, BaselineEntry]] = {}
+    for item, metrics in raw["entries"].items():
+        if not isinstance(metrics, dict):
+            raise bad(f"entries[{item!r}]", "expected an object of metrics")
+        out[item] = {}
+        for name, entry in metrics.items():
+            where = f"entries[{item!r}][{name!r}]"
+            if not isinstance(entry, dict):
+                raise bad(where, "expected an object with value, direction and tolerance")
+            try:
+                value = float(entry["value"])
+                direction = entry["direction"]
+                tolerance = None if entry.get("tolerance") is None else float(entry["tolerance"])
+                std = float(entry.get("std", 0.0))
+                n_seeds = int(entry.get("n_seeds", 1))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise bad(where, f"missing or malformed field ({exc})") from None
+            if direction not in ("higher", "lower"):
+                raise bad(where, f"direction must be 'higher' or 'lower', not {direction!r}")
+            out[item][name] = BaselineEntry(value, direction, tolerance, std, n_seeds)
+    return out

@@ -1,0 +1,148 @@
+"""The end of a run, in the controller: update baselines, write reports, print the summary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .baselines import BaselineEntry, BaselineFile, Changes
+from .errors import BaselineError
+from .report.environment import environment
+from .report.json_report import build_report, write_report
+from .report.text import summary_grids
+from .results import CaseResult
+from .session import ScbenchSession
+
+
+def write_outputs(config: pytest.Config, state: ScbenchSession) -> None:
+    """Baselines first (when asked), then the JSON report: both atomically."""
+    if state.options.update_baselines:
+        update_baselines(state)
+    if state.options.json_path is not None:
+        results = list(state.results.values())
+        suites = {r.suite: {"baselines": r.baselines} for r in results}
+        options = {
+            "device": state.options.device,
+            "seeds": state.options.seeds,
+            "z": state.options.z,
+            "strict": state.options.strict,
+            "update_baselines": state.options.update_baselines,
+        }
+        report = build_report(results, environment(Path(config.rootpath)), suites, options)
+        path = state.options.json_path
+        if not path.is_absolute():
+            path = Path(config.invocation_params.dir) / path
+        write_report(path, report)
+        state.report_path = path
+
+
+def update_baselines(state: ScbenchSession) -> None:
+    """Rewrite the entries of every item that ran to completion, file by file."""
+    by_file: dict[str, list[CaseResult]] = defaultdict(list)
+    for result in state.results.values():
+        by_file[result.baselines].append(result)
+    for path_text, results in sorted(by_file.items()):
+        done = [r for r in results if r.completed]
+        state.not_updated.extend(sorted(r.id for r in results if not r.completed and r.outcome != "skipped"))
+        if not done:
+            continue
+        path = Path(path_text)
+        try:
+            baseline = BaselineFile.load(path, done[0].suite)
+        except BaselineError as exc:
+            state.errors.append(f"baselines not updated: {exc}")
+            continue
+        changes = baseline.update((r.id, _entries(r)) for r in sorted(done, key=lambda r: r.id))
+        if changes:
+            baseline.save()
+        state.changes.append(changes)
+
+
+def _entries(result: CaseResult) -> dict[str, BaselineEntry]:
+    out = {}
+    for name, metric in result.metrics.items():
+        n_seeds = len(metric.get("values", [])) or 1
+        out[name] = BaselineEntry(
+            value=metric["value"],
+            direction=metric["direction"],
+            tolerance=result.tolerances.get(name),
+            std=metric.get("std", 0.0) if n_seeds > 1 else 0.0,
+            n_seeds=n_seeds,
+        )
+    return out
+
+
+def terminal_summary(tr: Any, state: ScbenchSession, exitstatus: int) -> None:
+    results = sorted(state.results.values(), key=lambda r: r.id)
+    if not results:
+        if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+            tr.write_line("pytest-scbench: no benchmark item was collected (exit code 5)", red=True)
+        for error in state.errors:
+            tr.write_line(f"pytest-scbench: {error}", red=True)
+        return
+    tr.write_sep("=", "scbench summary")
+    for line in summary_grids(results):
+        tr.write_line(line)
+    _section(tr, "regressions", [_metric_lines(r, r.regressions()) for r in results], red=True)
+    _section(tr, "improvements beyond tolerance", [_metric_lines(r, r.improvements()) for r in results], green=True)
+    missing = [r.id for r in results if r.missing() and r.outcome != "failed"]
+    if missing and not state.options.update_baselines:
+        how = "they fail under --scbench-strict" if not state.options.strict else "they failed (--scbench-strict)"
+        tr.write_line("")
+        tr.write_line(
+            f"note: {len(missing)} item(s) have metrics without a stored baseline ({how}); "
+            "record them with --scbench-update-baselines",
+            yellow=True,
+        )
+        for item in missing:
+            tr.write_line(f"  {item}")
+    for changes in state.changes:
+        _print_changes(tr, changes)
+    if state.options.update_baselines and state.not_updated:
+        tr.write_line("")
+        tr.write_line(f"baselines not updated for {len(state.not_updated)} item(s) that did not complete:", yellow=True)
+        for item in state.not_updated:
+            tr.write_line(f"  {item}")
+    for error in state.errors:
+        tr.write_line(f"pytest-scbench: {error}", red=True)
+    if state.report_path is not None:
+        tr.write_line("")
+        tr.write_line(f"scbench JSON report: {state.report_path}")
+
+
+def _metric_lines(result: CaseResult, metrics: list[str]) -> list[str]:
+    lines = []
+    for m in metrics:
+        v = result.verdicts[m]
+        lines.append(
+            f"  {result.id} {m}: {v['baseline']:.4f} -> {v['value']:.4f} "
+            f"({v['difference']:+.4f}, tolerance {v['tolerance']:.4f}, {v['direction']} is better)"
+        )
+    return lines
+
+
+def _section(tr: Any, title: str, groups: list[list[str]], **markup: bool) -> None:
+    lines = [line for group in groups for line in group]
+    if lines:
+        tr.write_line("")
+        tr.write_line(f"{title} ({len(lines)}):", **markup)
+        for line in lines:
+            tr.write_line(line)
+
+
+def _print_changes(tr: Any, changes: Changes) -> None:
+    tr.write_line("")
+    if not changes:
+        tr.write_line(f"baselines unchanged: {changes.path}")
+        return
+    tr.write_line(
+        f"baselines updated: {changes.path}: {len(changes.added)} added, "
+        f"{len(changes.changed)} changed, {len(changes.removed)} removed",
+        green=True,
+    )
+    for label, entries in (("added", changes.added), ("changed", changes.changed), ("removed", changes.removed)):
+        for entry in entries:
+            tr.write_line(f"  {label}: {entry}")

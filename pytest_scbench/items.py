@@ -1,0 +1,93 @@
+"""The pytest collector for suite files and the item for one (model, dataset, task) case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .device import unavailable_reason
+from .errors import ScbenchError
+from .report.text import failure_message
+from .results import CaseResult
+from .session import ScbenchSession
+from .suite import Case, load_suite
+
+SESSION_KEY = pytest.StashKey[ScbenchSession]()
+RESULT_KEY = pytest.StashKey[CaseResult]()
+
+
+class RegressionFailure(AssertionError):
+    """An item whose metrics regressed against the baseline (or lack one under strict)."""
+
+
+class SuiteFile(pytest.File):
+    """A YAML suite file: one item per (model, dataset, task) combination."""
+
+    def collect(self) -> Iterator[BenchmarkItem]:
+        try:
+            suite = load_suite(self.path)
+        except ScbenchError as exc:
+            raise self.CollectError(str(exc)) from None
+        cases = suite.cases()
+        if not cases:
+            raise self.CollectError(f"{self.path}: exclude removes every combination; the suite has no item")
+        for case in cases:
+            yield BenchmarkItem.from_parent(self, name=case.id, case=case)
+
+
+class BenchmarkItem(pytest.Item):
+    """One case: computes the model's outputs, runs the task, judges the metrics."""
+
+    def __init__(self, *, case: Case, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        session = self.config.stash[SESSION_KEY]
+        self.device = session.device_for(case)
+        self.add_marker("scbench")
+        for marker in (*case.suite.markers, *case.dataset.spec.markers):
+            self.add_marker(marker)
+        if self.device != "cpu":
+            self.add_marker("gpu")
+        # Items of one (model, dataset) share outputs: keep them on one worker with --dist loadgroup.
+        self.add_marker(pytest.mark.xdist_group(name=f"{case.suite.name}-{case.model.name}-{case.dataset.name}"))
+        # -k also matches each part by its name, the task's registered name included.
+        self.extra_keyword_matches.update(
+            {case.model.name, case.dataset.name, case.task.name, case.task.task.name, case.suite.name}
+        )
+
+    @property
+    def session_state(self) -> ScbenchSession:
+        return self.config.stash[SESSION_KEY]
+
+    def setup(self) -> None:
+        result = self.session_state.new_result(self.case)
+        self.stash[RESULT_KEY] = result
+        reason = self.case.skip_reason or unavailable_reason(self.device, self.session_state.options.device)
+        if reason:
+            result.message = reason
+            pytest.skip(reason)
+
+    def runtest(self) -> None:
+        state = self.session_state
+        result = self.stash[RESULT_KEY]
+        state.run_case(self.case, result)
+        for name, metric in result.metrics.items():
+            self.user_properties.append((name, metric["value"]))
+            verdict = result.verdicts[name]
+            if verdict["baseline"] is not None:
+                self.user_properties.append((f"{name}.baseline", verdict["baseline"]))
+            self.user_properties.append((f"{name}.status", verdict["status"]))
+        regressed = result.regressions()
+        missing = result.missing() if state.options.strict else []
+        if (regressed and not state.options.update_baselines) or missing:
+            raise RegressionFailure(failure_message(result, strict=state.options.strict))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, (ScbenchError, RegressionFailure)) and not self.config.getoption("fulltrace"):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, self.name

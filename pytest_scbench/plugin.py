@@ -1,0 +1,117 @@
+"""The pytest hooks of pytest-scbench, and nothing else.
+
+Options, ini keys and markers; collection of suite files; carrying each item's result
+from xdist workers to the controller; and, in the controller, the baseline update, the
+JSON report and the terminal summary. The work itself lives in the modules imported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .device import DEVICE_CHOICES, valid_device_option
+from .errors import BaselineError
+from .fixtures import scbench_dataset, scbench_device, scbench_model, scbench_outputs  # noqa: F401  (fixtures)
+from .items import RESULT_KEY, SESSION_KEY, BenchmarkItem, SuiteFile
+from . import finish
+from .results import CaseResult
+from .session import Options, ScbenchSession
+
+DEFAULT_SUITE_PATTERNS = ["suites/*.yaml", "suites/*.yml", "*.scbench.yaml", "*.scbench.yml"]
+
+MARKERS = {
+    "scbench": "a benchmark item collected from a pytest-scbench suite file",
+    "gpu": "needs a CUDA device; skipped with a reason where none is available",
+    "slow": "a long-running benchmark item (large data set or model)",
+    "network": "needs network access once, to download a data set into the cache",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("scbench", "single-cell model benchmarks (pytest-scbench)")
+
+    def add(name: str, help: str, ini_type: str | None = None, ini_default: Any = None, **kwargs: Any) -> None:
+        group.addoption(f"--scbench-{name.replace('_', '-')}", dest=f"scbench_{name}", default=None, help=help, **kwargs)
+        parser.addini(f"scbench_{name}", help=help, type=ini_type, default=ini_default)  # type: ignore[arg-type]
+
+    add("device", f"device for models: {', '.join(DEVICE_CHOICES)} (default auto: CUDA for models that need it)", ini_default="auto", metavar="DEVICE")
+    add("strict", "fail items whose metrics have no stored baseline", ini_type="bool", ini_default=False, action="store_true")
+    add("update_baselines", "rewrite the baseline entries of every item that ran to completion", ini_type="bool", ini_default=False, action="store_true")
+    add("json", "write the JSON report of the run to PATH", ini_default="", metavar="PATH")
+    add("no_cache", "compute model outputs afresh instead of reading the on-disk cache", ini_type="bool", ini_default=False, action="store_true")
+    add("data_dir", "cache directory for data sets and outputs (default $SCBENCH_DATA_DIR or ~/.cache/scbench)", ini_default="", metavar="DIR")
+    add("seeds", "run every item under seeds 0..N-1 instead of the suite's seeds", ini_default="", metavar="N", type=int)
+    add("z", "tolerance multiple of the stored seed spread (default 3)", ini_default="", metavar="Z", type=float)
+    parser.addini("scbench_suite_patterns", "glob patterns of suite files", type="args", default=DEFAULT_SUITE_PATTERNS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+    options = Options.from_config(config)
+    if not valid_device_option(options.device):
+        raise pytest.UsageError(f"--scbench-device {options.device!r}: expected one of {', '.join(DEVICE_CHOICES)}")
+    if options.seeds is not None and options.seeds < 1:
+        raise pytest.UsageError("--scbench-seeds must be at least 1")
+    state = ScbenchSession(options)
+    config.stash[SESSION_KEY] = state
+    config.pluginmanager.register(RunHooks(config, state), "scbench-run")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile | None:
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    patterns = parent.config.getini("scbench_suite_patterns")
+    explicit = any(Path(arg.split("::")[0]).resolve() == file_path for arg in parent.config.args)
+    if explicit or any(file_path.match(p) for p in patterns):
+        return SuiteFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    result = item.stash.get(RESULT_KEY, None) if isinstance(item, BenchmarkItem) else None
+    if result is not None and (call.when == "call" or report.skipped or report.failed):
+        # A plain attribute of the report crosses from xdist workers to the controller.
+        report.scbench = result.to_json()  # type: ignore[attr-defined]
+    return report
+
+
+class RunHooks:
+    """Hooks that need the run's state: gathering results, and the end of the run."""
+
+    def __init__(self, config: pytest.Config, state: ScbenchSession) -> None:
+        self.config = config
+        self.state = state
+        self.is_worker = hasattr(config, "workerinput")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        raw = getattr(report, "scbench", None)
+        if raw is None or self.is_worker:
+            return
+        result = CaseResult.from_json(raw)
+        result.outcome = report.outcome
+        if report.skipped and not result.message and isinstance(report.longrepr, tuple):
+            result.message = str(report.longrepr[2])
+        if report.failed and not result.message:
+            result.message = report.longreprtext.strip()
+        self.state.results[result.id] = result
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.is_worker:
+            return  # workers only run items; the controller writes files
+        try:
+            finish.write_outputs(self.config, self.state)
+        except BaselineError as exc:
+            self.state.errors.append(str(exc))
+        if self.state.errors and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
+        if not self.is_worker:
+            finish.terminal_summary(terminalreporter, self.state, exitstatus)

@@ -1,0 +1,50 @@
+"""The versioned JSON report: environment and one record per item.
+
+Items are sorted by id, so a run under ``-n 2`` writes the same report as ``-n 0``
+(durations aside). ``scbench compare``, ``merge`` and ``report`` read this format.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..baselines import write_json_atomic
+from ..results import CaseResult
+
+REPORT_VERSION = 1
+
+
+def build_report(
+    results: Iterable[CaseResult], environment: dict[str, Any], suites: dict[str, dict[str, Any]], options: dict[str, Any]
+) -> dict[str, Any]:
+    items = sorted(results, key=lambda r: r.id)
+    counts: dict[str, int] = {}
+    for r in items:
+        counts[r.outcome] = counts.get(r.outcome, 0) + 1
+    return {
+        "format": "pytest-scbench-report",
+        "version": REPORT_VERSION,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "environment": environment,
+        "options": options,
+        "suites": suites,
+        "summary": {
+            "items": len(items),
+            "outcomes": counts,
+            "regressions": sum(bool(r.regressions()) for r in items),
+            "improvements": sum(bool(r.improvements()) for r in items),
+        },
+        "items": [r.to_json() for r in items],
+    }
+
+
+def write_report(path: Path, report: dict[str, Any]) -> None:
+    write_json_atomic(path, report)
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,93 @@
+"""Plain-text views of results: the failure table and the terminal summary tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..results import CaseResult
+
+MARKS = {"regressed": "▼", "improved": "▲", "missing": "?", "ok": ""}
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], align_right: Sequence[bool] | None = None) -> list[str]:
+    """A fixed-width text table, two spaces between columns."""
+    rows = [list(map(str, r)) for r in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) if rows else len(str(h)) for i, h in enumerate(header)]
+    right = list(align_right) if align_right is not None else [False] * len(header)
+
+    def fmt(cells: Sequence[str]) -> str:
+        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
+        return "  ".join(parts).rstrip()
+
+    return [fmt(header), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
+
+
+def _num(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.4f}" if signed else f"{value:.4f}"
+
+
+def verdict_table(result: CaseResult) -> list[str]:
+    """metric | baseline | value | difference | tolerance | status, one row per metric."""
+    rows = []
+    for name, v in result.verdicts.items():
+        rows.append(
+            [name, _num(v["baseline"]), _num(v["value"]), _num(v["difference"], signed=True), _num(v["tolerance"]), v["status"].upper() if v["status"] != "ok" else "ok"]
+        )
+    return table(
+        ["metric", "baseline", "value", "difference", "tolerance", "status"],
+        rows,
+        [False, True, True, True, True, False],
+    )
+
+
+def failure_message(result: CaseResult, strict: bool) -> str:
+    """The message of a failing item: what regressed, against which file, as a table."""
+    regressed = result.regressions()
+    missing = result.missing() if strict else []
+    parts = []
+    if regressed:
+        parts.append(f"{len(regressed)} metric(s) regressed: {', '.join(regressed)}")
+    if missing:
+        parts.append(f"{len(missing)} metric(s) have no baseline (--scbench-strict): {', '.join(missing)}")
+    lines = [f"{result.id}: {'; '.join(parts)}", f"baselines: {result.baselines}", ""]
+    lines += verdict_table(result)
+    lines += ["", "If the change is intended, rerun with --scbench-update-baselines and commit the baseline file."]
+    return "\n".join(lines)
+
+
+def primary_metric(result: CaseResult) -> str | None:
+    """The metric shown for an item in the summary grid: the task's first."""
+    return next(iter(result.metrics), None)
+
+
+def summary_grids(results: Sequence[CaseResult]) -> list[str]:
+    """A model x task grid per (suite, dataset) with each task's first metric and a mark."""
+    lines: list[str] = []
+    groups: dict[tuple[str, str], list[CaseResult]] = {}
+    for r in results:
+        groups.setdefault((r.suite, r.dataset), []).append(r)
+    for (suite, dataset), items in sorted(groups.items()):
+        models = list(dict.fromkeys(r.model for r in items))
+        tasks = list(dict.fromkeys(r.task for r in items))
+        cell = {(r.model, r.task): _cell(r) for r in items}
+        metric_names = {t: next((primary_metric(r) for r in items if r.task == t and r.metrics), None) for t in tasks}
+        header = ["model", *(f"{t} ({metric_names[t]})" if metric_names[t] else t for t in tasks)]
+        rows = [[m, *(cell.get((m, t), "") for t in tasks)] for m in models]
+        lines += ["", f"{suite} / {dataset}"]
+        lines += table(header, rows, [False] + [True] * len(tasks))
+    if lines:
+        lines += ["", "▼ regressed  ▲ improved  ? no baseline  skip: skipped  ERR: error"]
+    return lines
+
+
+def _cell(result: CaseResult) -> str:
+    if result.outcome == "skipped":
+        return "skip"
+    name = primary_metric(result)
+    if name is None:
+        return "ERR"
+    statuses = {v["status"] for v in result.verdicts.values()}
+    mark = next((MARKS[s] for s in ("regressed", "improved", "missing") if s in statuses), "")
+    return f"{result.metrics[name]['value']:.3f}{mark}"

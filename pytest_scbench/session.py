@@ -1,0 +1,179 @@
+"""The state of one benchmark run: options, loaded data sets, cached outputs, results.
+
+One :class:`ScbenchSession` lives in each pytest process (the controller and every xdist
+worker). Workers run items; the controller gathers their :class:`CaseResult` records from
+the reports and writes baselines and reports at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .baselines import BaselineFile, Changes
+from .datasets.base import Dataset, DatasetSpec
+from .device import wanted_device
+from .errors import ScbenchError
+from .metrics.value import MetricValue
+from .models.base import RunContext
+from .outputs import Outputs, OutputStore
+from .results import CaseResult, summarise
+from .suite import Case
+from .tasks.base import TaskInputs
+
+DEFAULT_Z = 3.0
+
+
+def default_data_dir() -> Path:
+    """``$SCBENCH_DATA_DIR``, or ``~/.cache/scbench``."""
+    env = os.environ.get("SCBENCH_DATA_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "scbench"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The ``--scbench-*`` options (command line first, then ``scbench_*`` ini keys)."""
+
+    device: str = "auto"
+    strict: bool = False
+    update_baselines: bool = False
+    json_path: Path | None = None
+    no_cache: bool = False
+    data_dir: Path = Path()
+    seeds: int | None = None
+    z: float = DEFAULT_Z
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> Options:
+        def get(name: str) -> Any:
+            value = config.getoption(f"scbench_{name}", None)
+            return value if value is not None else config.getini(f"scbench_{name}")
+
+        def flag(name: str) -> bool:
+            value = get(name)
+            return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+
+        json_path = get("json")
+        data_dir = get("data_dir")
+        seeds = get("seeds")
+        z = get("z")
+        return cls(
+            device=get("device") or "auto",
+            strict=flag("strict"),
+            update_baselines=flag("update_baselines"),
+            json_path=Path(json_path) if json_path else None,
+            no_cache=flag("no_cache"),
+            data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
+            seeds=int(seeds) if seeds not in (None, "") else None,
+            z=float(z) if z not in (None, "") else DEFAULT_Z,
+        )
+
+
+class ScbenchSession:
+    """Per-process state of a run."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.store = OutputStore(None if options.no_cache else options.data_dir)
+        self._datasets: dict[str, Dataset] = {}
+        self._baselines: dict[Path, BaselineFile] = {}
+        #: Results gathered from reports (in the controller, or the only process).
+        self.results: dict[str, CaseResult] = {}
+        #: Problems found at the end of the run (a broken baseline file); they fail the run.
+        self.errors: list[str] = []
+        #: What the end of the run did: baseline changes, items not updated, the report path.
+        self.changes: list[Changes] = []
+        self.not_updated: list[str] = []
+        self.report_path: Path | None = None
+
+    # -- shared resources ------------------------------------------------------------------
+    def dataset(self, spec: DatasetSpec) -> Dataset:
+        """Load a data set once per process; specs of one content share the AnnData."""
+        cached = self._datasets.get(spec.fingerprint)
+        if cached is None:
+            cached = spec.load(self.options.data_dir)
+            self._datasets[spec.fingerprint] = cached
+        return cached if cached.spec == spec else Dataset(spec, cached.adata)
+
+    def baseline_file(self, path: Path, suite: str) -> BaselineFile:
+        if path not in self._baselines:
+            self._baselines[path] = BaselineFile.load(path, suite)
+        return self._baselines[path]
+
+    def seeds_for(self, case: Case) -> list[int]:
+        if self.options.seeds is not None:
+            return list(range(self.options.seeds))
+        return list(case.suite.seeds)
+
+    def device_for(self, case: Case) -> str:
+        return wanted_device(self.options.device, case.model.adapter.needs_cuda)
+
+    # -- running one item ------------------------------------------------------------------
+    def new_result(self, case: Case) -> CaseResult:
+        return CaseResult(
+            id=case.id,
+            suite=case.suite.name,
+            model=case.model.name,
+            dataset=case.dataset.name,
+            task=case.task.name,
+            params=dict(case.task.task.params),
+            model_params=dict(case.model.adapter.params),
+            seeds=self.seeds_for(case),
+            device=self.device_for(case),
+            baselines=str(case.suite.baselines_path),
+        )
+
+    def run_case(self, case: Case, result: CaseResult) -> None:
+        """Compute outputs, run the task for every seed, judge against the baseline.
+
+        Fills ``result`` as it goes, so that what finished is reported even on failure.
+        """
+        start = time.perf_counter()
+        dataset = self.dataset(case.dataset.spec)
+        loaded = time.perf_counter()
+        adapter = case.model.adapter
+        per_seed: list[dict[str, MetricValue]] = []
+        controls: list[dict[str, float]] = []
+        output_seconds: dict[str, float] = {}
+        task_seconds = 0.0
+        for seed in result.seeds:
+            ctx = RunContext(device=result.device, seed=seed, batch_size=adapter.batch_size)
+            outputs = Outputs(adapter, dataset, ctx, self.store)
+            inputs = TaskInputs(dataset, outputs, seed, item=case.id, data_dir=self.options.data_dir)
+            t0 = time.perf_counter()
+            task_result = case.task.task.run(inputs)
+            spent_on_outputs = sum(outputs.durations.values())
+            task_seconds += time.perf_counter() - t0 - spent_on_outputs
+            for kind, seconds in outputs.durations.items():
+                output_seconds[kind] = output_seconds.get(kind, 0.0) + seconds
+            if not task_result.metrics:
+                raise ScbenchError(f"{case.id}: task {case.task.name!r} returned no metrics")
+            per_seed.append(task_result.metrics)
+            controls.append(task_result.controls)
+            result.details[str(seed)] = task_result.details
+        summaries = summarise(per_seed, case.id)
+        result.metrics = {name: s.to_json() for name, s in summaries.items()}
+        result.controls = {
+            name: sum(c[name] for c in controls) / len(controls) for name in controls[0] if all(name in c for c in controls)
+        }
+        result.durations = {
+            "dataset": loaded - start,
+            "outputs": output_seconds,
+            "task": task_seconds,
+            "total": time.perf_counter() - start,
+        }
+        result.completed = True
+        baseline = self.baseline_file(case.suite.baselines_path, case.suite.name)
+        verdicts = baseline.compare(
+            case.id,
+            {name: (s.value, s.direction) for name, s in summaries.items()},
+            case.suite.tolerance.for_metric,
+            self.options.z,
+        )
+        result.verdicts = {v.metric: v.to_json() for v in verdicts}
+        result.tolerances = {name: case.suite.tolerance.for_metric(name) for name in summaries}

@@ -1,0 +1,440 @@
+"""Suite files: parse and validate a YAML suite into the Cases that become test items.
+
+A suite names models, datasets and tasks; every (model, dataset, task) combination not
+excluded is one :class:`Case`. Everything a user can get wrong (YAML syntax, an unknown
+name, a wrong type, a misspelt key) is a :class:`~pytest_scbench.errors.SuiteError` whose
+message names the file, the key path (``models[2].adapter``) and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import registry
+from .datasets.base import DatasetKeys, DatasetSpec
+from .errors import ScbenchError, SuiteError
+from .models.base import ModelAdapter
+from .tasks.base import Task
+
+#: Names that appear in test ids: no '-' (the id separator), no brackets or spaces.
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+]*$")
+
+TOP_KEYS = ("name", "description", "baselines", "tolerance", "seeds", "models", "datasets", "tasks", "exclude", "markers")
+MODEL_KEYS = ("name", "adapter", "device", "batch_size", "params")
+DATASET_KEY_FIELDS = ("label_key", "batch_key", "species_key", "condition_key", "control_value")
+DATASET_KEYS = ("name", "dataset", "path", "params", "members", *DATASET_KEY_FIELDS)
+TASK_KEYS = ("name", "task", "params")
+EXCLUDE_KEYS = ("model", "dataset", "task")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Allowed drop of a metric before an item fails: a default and per-metric values."""
+
+    default: float = 0.02
+    per_metric: Mapping[str, float] = field(default_factory=dict)
+
+    def for_metric(self, metric: str) -> float:
+        return float(self.per_metric.get(metric, self.default))
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A model as a suite names it: the id used in test ids and the built adapter."""
+
+    name: str
+    adapter: ModelAdapter
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    name: str
+    spec: DatasetSpec
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    name: str
+    task: Task
+
+
+@dataclass(frozen=True)
+class Case:
+    """One (model, dataset, task) combination of a suite: one test item."""
+
+    suite: Suite
+    model: ModelEntry
+    dataset: DatasetEntry
+    task: TaskEntry
+
+    @property
+    def param_id(self) -> str:
+        return f"{self.model.name}-{self.dataset.name}-{self.task.name}"
+
+    @property
+    def id(self) -> str:
+        """The test id, ``<suite>[<model>-<dataset>-<task>]``; also the baseline key."""
+        return f"{self.suite.name}[{self.param_id}]"
+
+    @property
+    def skip_reason(self) -> str | None:
+        """Why this combination cannot run, when the model lacks what the task needs."""
+        missing = sorted(self.task.task.requires_outputs - self.model.adapter.provides)
+        if missing:
+            provides = ", ".join(sorted(self.model.adapter.provides)) or "nothing"
+            return (
+                f"task {self.task.name!r} needs {' and '.join(missing)} output, which model "
+                f"{self.model.name!r} does not provide (it provides {provides})"
+            )
+        return None
+
+
+@dataclass(frozen=True, eq=False)
+class Suite:
+    """A parsed suite file."""
+
+    name: str
+    path: Path
+    baselines_path: Path
+    tolerance: Tolerance
+    seeds: tuple[int, ...]
+    models: tuple[ModelEntry, ...]
+    datasets: tuple[DatasetEntry, ...]
+    tasks: tuple[TaskEntry, ...]
+    exclude: tuple[Mapping[str, frozenset[str]], ...] = ()
+    markers: tuple[str, ...] = ()
+    description: str = ""
+
+    def is_excluded(self, model: str, dataset: str, task: str) -> bool:
+        names = {"model": model, "dataset": dataset, "task": task}
+        return any(all(names[k] in allowed for k, allowed in rule.items()) for rule in self.exclude)
+
+    def cases(self) -> list[Case]:
+        """Every combination not excluded, in file order (model, then dataset, then task)."""
+        return [
+            Case(self, m, d, t)
+            for m in self.models
+            for d in self.datasets
+            for t in self.tasks
+            if not self.is_excluded(m.name, d.name, t.name)
+        ]
+
+
+# -- parsing ----------------------------------------------------------------------------
+
+
+class _Ctx:
+    """Where we are in the file, so every error names the file and the key path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def error(self, where: str, message: str) -> SuiteError:
+        return SuiteError(f"{self.path}: {where}: {message}" if where else f"{self.path}: {message}")
+
+
+def load_suite(path: Path | str) -> Suite:
+    """Read, parse and validate the suite file at ``path``."""
+    path = Path(path)
+    ctx = _Ctx(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ctx.error("", f"cannot read the suite file: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ctx.error("", f"the suite file is not UTF-8 text ({exc.reason})") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ctx.error(where, f"not valid YAML: {problem}") from None
+    return parse_suite(raw, path)
+
+
+def parse_suite(raw: Any, path: Path) -> Suite:
+    """Validate an already-loaded YAML document as a suite; ``path`` anchors relative paths."""
+    ctx = _Ctx(path)
+    if raw is None:
+        raise ctx.error("", "the suite file is empty; it needs at least name, models, datasets and tasks")
+    top = _mapping(ctx, "", raw, TOP_KEYS, what="a suite")
+    for key in ("name", "models", "datasets", "tasks"):
+        if key not in top:
+            raise ctx.error("", f"missing required key {key!r}")
+    name = _name(ctx, "name", top["name"])
+    description = _typed(ctx, "description", top.get("description", ""), str, "a string")
+
+    baselines_rel = _typed(ctx, "baselines", top.get("baselines", f"baselines/{name}.json"), str, "a path")
+    baselines_path = (path.parent / baselines_rel).resolve()
+
+    tolerance = _tolerance(ctx, top.get("tolerance", 0.02))
+    seeds = _seeds(ctx, top.get("seeds", [0]))
+    models = _entries(ctx, "models", top["models"], _model_entry)
+    datasets = _entries(ctx, "datasets", top["datasets"], _dataset_entry)
+    tasks = _entries(ctx, "tasks", top["tasks"], _task_entry)
+    names = {
+        "model": {m.name for m in models},
+        "dataset": {d.name for d in datasets},
+        "task": {t.name for t in tasks},
+    }
+    exclude = tuple(
+        _exclude_rule(ctx, f"exclude[{i}]", rule, names)
+        for i, rule in enumerate(_list(ctx, "exclude", top.get("exclude", [])))
+    )
+    markers = tuple(
+        _name(ctx, f"markers[{i}]", m) for i, m in enumerate(_list(ctx, "markers", top.get("markers", [])))
+    )
+    return Suite(
+        name=name,
+        path=path,
+        baselines_path=baselines_path,
+        tolerance=tolerance,
+        seeds=seeds,
+        models=models,
+        datasets=datasets,
+        tasks=tasks,
+        exclude=exclude,
+        markers=markers,
+        description=description,
+    )
+
+
+def _entries(ctx: _Ctx, key: str, raw: Any, parse: Callable[[_Ctx, str, Any], Any]) -> tuple[Any, ...]:
+    items = _list(ctx, key, raw)
+    if not items:
+        raise ctx.error(key, f"the suite names no {key}; list at least one")
+    entries = tuple(parse(ctx, f"{key}[{i}]", item) for i, item in enumerate(items))
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        if entry.name in seen:
+            raise ctx.error(f"{key}[{i}]", f"{entry.name!r} appears twice; give one of them another name")
+        seen.add(entry.name)
+    return entries
+
+
+def _model_entry(ctx: _Ctx, where: str, raw: Any) -> ModelEntry:
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    # Keys beyond the known ones are the adapter's own parameters (path, obsm_key, ...).
+    entry = _mapping(ctx, where, raw, None, what="a model name or mapping")
+    name = _name(ctx, f"{where}.name", entry.get("name"))
+    adapter_ref = _typed(ctx, f"{where}.adapter", entry.get("adapter", name), str, "a string")
+    params = dict(_typed(ctx, f"{where}.params", entry.get("params", {}), dict, "a mapping"))
+    params.update({k: v for k, v in entry.items() if k not in MODEL_KEYS})
+    factory = _resolve_model(ctx, f"{where}.adapter" if "adapter" in entry else f"{where}.name", adapter_ref)
+    try:
+        adapter = factory(**params)
+    except ScbenchError as exc:
+        raise ctx.error(where, str(exc)) from None
+    except TypeError as exc:
+        raise ctx.error(where, f"bad parameters for model {adapter_ref!r}: {exc}") from None
+    if not isinstance(adapter, ModelAdapter):
+        raise ctx.error(where, f"{adapter_ref!r} did not build a ModelAdapter (got {type(adapter).__name__})")
+    adapter.name = name
+    if "device" in entry:
+        device = _typed(ctx, f"{where}.device", entry["device"], str, "'cpu' or 'cuda'")
+        if device not in ("cpu", "cuda"):
+            raise ctx.error(f"{where}.device", f"must be 'cpu' or 'cuda', not {device!r}")
+        adapter.device = device  # type: ignore[misc]  # instance override of the class default
+    if "batch_size" in entry:
+        adapter.batch_size = _positive_int(ctx, f"{where}.batch_size", entry["batch_size"])  # type: ignore[misc]
+    return ModelEntry(name, adapter)
+
+
+def _resolve_model(ctx: _Ctx, where: str, ref: str) -> Callable[..., Any]:
+    if ":" in ref:
+        try:
+            return registry.import_object(ref)
+        except ScbenchError as exc:
+            raise ctx.error(where, str(exc)) from None
+    if ref not in registry.models:
+        raise ctx.error(where, _unknown("model", ref, registry.models.names()))
+    return registry.models.get(ref)
+
+
+def _dataset_entry(ctx: _Ctx, where: str, raw: Any) -> DatasetEntry:
+    from .datasets import file_dataset, group_dataset, parse_dataset_ref
+
+    if isinstance(raw, str):
+        raw = {"dataset": raw}
+    entry = _mapping(ctx, where, raw, DATASET_KEYS, what="a dataset name or mapping")
+    keys = {
+        k: _typed(ctx, f"{where}.{k}", entry[k], str, "a string") for k in DATASET_KEY_FIELDS if k in entry
+    }
+    if "path" in entry and "members" in entry:
+        raise ctx.error(where, "give either path (a file) or members (a group), not both")
+    if "path" in entry:
+        rel = _typed(ctx, f"{where}.path", entry["path"], str, "a path")
+        if "name" not in entry:
+            raise ctx.error(where, "a dataset given by path needs a name")
+        name = _name(ctx, f"{where}.name", entry["name"])
+        file = (ctx.path.parent / rel).resolve()
+        if file.suffix not in (".h5ad", ".h5t"):
+            raise ctx.error(f"{where}.path", f"{rel!r} is neither an .h5ad nor an .h5t file")
+        if not file.exists():
+            raise ctx.error(f"{where}.path", f"{rel!r} does not exist (looked at {file})")
+        spec = file_dataset(name, file, DatasetKeys(**keys))
+        return DatasetEntry(name, spec)
+    if "members" in entry:
+        if "name" not in entry:
+            raise ctx.error(where, "a dataset group needs a name")
+        name = _name(ctx, f"{where}.name", entry["name"])
+        members = [
+            _dataset_entry(ctx, f"{where}.members[{i}]", m).spec
+            for i, m in enumerate(_list(ctx, f"{where}.members", entry["members"]))
+        ]
+        if len(members) < 2:
+            raise ctx.error(f"{where}.members", "a group needs at least two datasets")
+        try:
+            spec = group_dataset(name, members, **({"species_key": keys["species_key"]} if "species_key" in keys else {}))
+        except ScbenchError as exc:
+            raise ctx.error(where, str(exc)) from None
+        return DatasetEntry(name, spec)
+
+    ref_key = "dataset" if "dataset" in entry else "name"
+    ref = _typed(ctx, f"{where}.{ref_key}", entry.get(ref_key), str, "a dataset name")
+    try:
+        base, params = parse_dataset_ref(ref)
+    except ScbenchError as exc:
+        raise ctx.error(f"{where}.{ref_key}", str(exc)) from None
+    params.update(_typed(ctx, f"{where}.params", entry.get("params", {}), dict, "a mapping"))
+    if base not in registry.datasets:
+        raise ctx.error(f"{where}.{ref_key}", _unknown("dataset", base, registry.datasets.names()))
+    try:
+        spec = registry.datasets.get(base)(**params)
+    except ScbenchError as exc:
+        raise ctx.error(where, str(exc)) from None
+    except TypeError as exc:
+        raise ctx.error(where, f"bad parameters for dataset {base!r}: {exc}") from None
+    default_name = base if not params else base + "_" + "_".join(f"{k}{v}" for k, v in sorted(params.items()))
+    name = _name(ctx, f"{where}.name", entry.get("name", default_name))
+    spec = dataclasses.replace(spec, name=name, keys=spec.keys.replace(**keys))
+    return DatasetEntry(name, spec)
+
+
+def _task_entry(ctx: _Ctx, where: str, raw: Any) -> TaskEntry:
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    entry = _mapping(ctx, where, raw, TASK_KEYS, what="a task name or mapping")
+    name = _name(ctx, f"{where}.name", entry.get("name"))
+    task_name = _typed(ctx, f"{where}.task", entry.get("task", name), str, "a task name")
+    if task_name not in registry.tasks:
+        key = f"{where}.task" if "task" in entry else f"{where}.name"
+        raise ctx.error(key, _unknown("task", task_name, registry.tasks.names()))
+    params = _typed(ctx, f"{where}.params", entry.get("params", {}), dict, "a mapping")
+    try:
+        task = registry.tasks.get(task_name)(**params)
+    except ScbenchError as exc:
+        raise ctx.error(f"{where}.params", str(exc)) from None
+    return TaskEntry(name, task)
+
+
+def _exclude_rule(ctx: _Ctx, where: str, raw: Any, names: Mapping[str, set[str]]) -> dict[str, frozenset[str]]:
+    rule = _mapping(ctx, where, raw, EXCLUDE_KEYS, what="a mapping of model/dataset/task")
+    if not rule:
+        raise ctx.error(where, "an empty exclusion would exclude everything; name a model, dataset or task")
+    out: dict[str, frozenset[str]] = {}
+    for kind, value in rule.items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if not isinstance(v, str) or v not in names[kind]:
+                raise ctx.error(f"{where}.{kind}", _unknown(f"{kind} in this suite", v, sorted(names[kind])))
+        out[kind] = frozenset(values)
+    return out
+
+
+def _tolerance(ctx: _Ctx, raw: Any) -> Tolerance:
+    if isinstance(raw, Mapping):
+        per_metric = {}
+        for key, value in raw.items():
+            if not isinstance(key, str):
+                raise ctx.error("tolerance", f"keys are metric names or 'default', not {key!r}")
+            per_metric[key] = _non_negative(ctx, f"tolerance.{key}", value)
+        default = per_metric.pop("default", 0.02)
+        return Tolerance(default, per_metric)
+    return Tolerance(_non_negative(ctx, "tolerance", raw))
+
+
+def _seeds(ctx: _Ctx, raw: Any) -> tuple[int, ...]:
+    seeds = raw if isinstance(raw, list) else [raw]
+    out = []
+    for i, seed in enumerate(seeds):
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise ctx.error(f"seeds[{i}]", f"a seed is a non-negative integer, not {seed!r}")
+        out.append(seed)
+    if not out:
+        raise ctx.error("seeds", "give at least one seed")
+    if len(set(out)) != len(out):
+        raise ctx.error("seeds", f"seeds repeat: {out}")
+    return tuple(out)
+
+
+# -- small validators ---------------------------------------------------------------------
+
+
+def _unknown(kind: str, name: object, allowed: Sequence[str]) -> str:
+    hint = difflib.get_close_matches(str(name), allowed, n=1)
+    did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
+    return f"unknown {kind} {name!r}{did_you_mean}; known: {', '.join(allowed) or 'none'}"
+
+
+def _mapping(ctx: _Ctx, where: str, raw: Any, allowed: Sequence[str] | None, what: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ctx.error(where, f"expected {what}, got {_describe(raw)}")
+    if allowed is not None:
+        for key in raw:
+            if key not in allowed:
+                raise ctx.error(f"{where}.{key}" if where else str(key), _unknown("key", key, list(allowed)))
+    return raw
+
+
+def _list(ctx: _Ctx, where: str, raw: Any) -> list[Any]:
+    if not isinstance(raw, list):
+        raise ctx.error(where, f"expected a list, got {_describe(raw)}")
+    return raw
+
+
+def _typed(ctx: _Ctx, where: str, raw: Any, kind: type, what: str) -> Any:
+    if not isinstance(raw, kind):
+        raise ctx.error(where, f"expected {what}, got {_describe(raw)}")
+    return raw
+
+
+def _name(ctx: _Ctx, where: str, raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ctx.error(where, f"expected a name, got {_describe(raw)}")
+    if not NAME_RE.match(raw):
+        raise ctx.error(
+            where, f"{raw!r} is not a valid name: use letters, digits, '_', '.' or '+' (no '-', it separates test ids)"
+        )
+    return raw
+
+
+def _non_negative(ctx: _Ctx, where: str, raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
+        raise ctx.error(where, f"expected a number >= 0, got {_describe(raw)}")
+    return float(raw)
+
+
+def _positive_int(ctx: _Ctx, where: str, raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise ctx.error(where, f"expected a positive integer, got {_describe(raw)}")
+    return raw
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
