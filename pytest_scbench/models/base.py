@@ -17,6 +17,9 @@ from ..errors import ModelError
 #: The kinds of output a model can provide and a task can require.
 OUTPUT_KINDS: tuple[str, ...] = ("embedding", "reconstruction", "perturbation")
 
+#: The value of a masked entry in the matrix :meth:`ModelAdapter.reconstruct` receives.
+MASK_VALUE: int = -1
+
 
 @dataclass(frozen=True)
 class RunContext:

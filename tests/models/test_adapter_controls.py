@@ -114,3 +114,40 @@ def test_hvg_is_log_normalised_expression_of_variable_genes(pbmc, ctx) -> None:
         AnnData(X=sparse.csr_matrix(expected)), n_top_genes=100, flavor="seurat", inplace=False
     )
     np.testing.assert_allclose(top, expected[:, table["highly_variable"].to_numpy()], atol=1e-5)
+
+
+def _mask(counts: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    masked = counts.astype(np.float64).copy()
+    masked[np.random.default_rng(seed).random(counts.shape) < fraction] = -1
+    return masked
+
+
+def test_mean_reconstruction_is_the_observed_gene_mean(pbmc, ctx) -> None:
+    from pytest_scbench.models.mean import RECONSTRUCTION_SPACE
+
+    assert RECONSTRUCTION_SPACE == "counts"
+    counts = pbmc.adata.X.toarray()
+    masked = _mask(counts, 0.3, seed=1)
+    masked[:, 5] = -1  # a gene masked everywhere falls back to the overall observed mean
+    model = registry.models.get("mean")()
+    dense_out = model.reconstruct(pbmc, AnnData(X=masked), ctx)
+    seen = masked != -1
+    expected = np.where(seen, masked, 0).sum(0) / np.maximum(seen.sum(0), 1)
+    expected[5] = masked[seen].mean()
+    assert dense_out.shape == counts.shape
+    np.testing.assert_allclose(dense_out, np.broadcast_to(expected, counts.shape))
+    sparse_out = model.reconstruct(pbmc, AnnData(X=sparse.csr_matrix(masked)), ctx)
+    np.testing.assert_allclose(sparse_out, dense_out)
+
+
+def test_mean_perturbation_is_the_control_mean_for_every_condition(pbmc_counts, make_dataset, ctx) -> None:
+    adata = pbmc_counts.copy()
+    adata.obs["condition"] = np.where(np.arange(adata.n_obs) < 300, "ctrl", "KO_A")
+    data = make_dataset(adata, condition_key="condition", control_value="ctrl")
+    controls = data.controls()
+    out = registry.models.get("mean")().predict_perturbation(controls, ["KO_A", "KO_B", "KO_C"], ctx)
+    counts = adata.X[:300].toarray().astype(np.float64)
+    expected = np.log1p(counts / counts.sum(1, keepdims=True) * 1e4).mean(0)
+    assert out.shape == (3, adata.n_vars)
+    for row in out:
+        np.testing.assert_allclose(row, expected, rtol=1e-5)
