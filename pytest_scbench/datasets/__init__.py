@@ -1,5 +1,30 @@
-"""Data sets: specs, built-in registry entries, loading and validation."""
+"""Data sets: specs, built-in registry entries, loading and validation.
 
-from .base import ROLES, Dataset, DatasetKeys, DatasetSpec
+Importing this package registers the built-in data sets (``pbmc68k`` and the generated
+sets built from it, and the catalog of remote data sets). The names the rest of the
+package calls are re-exported here.
+"""
 
-__all__ = ["ROLES", "Dataset", "DatasetKeys", "DatasetSpec"]
+from . import pbmc68k  # noqa: F401  (registers built-in data sets)
+from .base import ROLES, Dataset, DatasetKeys, DatasetSpec, RemoteSource
+from .cache import DATA_DIR_ENV, default_data_dir
+from .files import file_dataset, read_data_file
+from .refs import format_dataset_ref, parse_dataset_ref
+from .validate import DatasetWarning, ValidationReport, validate
+
+__all__ = [
+    "DATA_DIR_ENV",
+    "ROLES",
+    "Dataset",
+    "DatasetKeys",
+    "DatasetSpec",
+    "DatasetWarning",
+    "RemoteSource",
+    "ValidationReport",
+    "default_data_dir",
+    "file_dataset",
+    "format_dataset_ref",
+    "parse_dataset_ref",
+    "read_data_file",
+    "validate",
+]

@@ -41,6 +41,29 @@ class DatasetKeys:
         return DatasetKeys(**current)
 
 
+@dataclass(frozen=True)
+class RemoteSource:
+    """Where a registered data set is downloaded from, and what a user must know about it.
+
+    ``sha256`` is None where no published checksum is known; the first download then
+    records one in the cache's lock file and later loads verify it (see ``download.py``).
+    ``counts`` says where the raw integer counts are in the downloaded file: ``"X"``,
+    ``"raw.X"`` or ``"layers/<name>"``; loading moves them into ``X``.
+    """
+
+    url: str
+    filename: str
+    sha256: str | None = None
+    size_bytes: int | None = None
+    counts: str = "X"
+    license: str = ""
+    citation: str = ""
+    homepage: str = ""
+    #: Keep only cells whose obs column equals a value: ``(column, value)``; e.g. one
+    #: tissue of an atlas shipped as a single file.
+    subset: tuple[str, str] | None = None
+
+
 #: Loads a data set's AnnData (raw integer counts in ``X``), given the cache directory.
 Loader = Callable[[Path], AnnData]
 
@@ -60,6 +83,16 @@ class DatasetSpec:
     fingerprint: str
     markers: tuple[str, ...] = ()
     description: str = ""
+    #: Species of the cells, as a lower-case common name ("human", "mouse", ...).
+    organism: str = "human"
+    #: What ``var_names`` hold: ``"symbol"`` (gene symbols) or ``"ensembl"`` (Ensembl ids).
+    gene_id_type: str = "symbol"
+    #: For a grouped data set (:func:`group_dataset`), the data sets it concatenates, so a
+    #: model's output can be computed per member; empty for an ordinary data set.
+    members: tuple[DatasetSpec, ...] = field(default=(), repr=False)
+    #: Where a registered remote data set comes from (URL, checksum, license, citation);
+    #: None for generated and local data sets.
+    source: RemoteSource | None = field(default=None, repr=False)
 
     def load(self, data_dir: Path) -> Dataset:
         """Load the AnnData and wrap it; errors name the data set."""

@@ -1,5 +1,9 @@
-"""Models: the adapter protocol and the built-in adapters."""
+"""Models: the adapter protocol and the built-in adapters.
 
+Importing this package registers the built-in adapters in ``registry.models``.
+"""
+
+from . import hvg, mean, pca, random  # noqa: F401  (register the built-ins)
 from .base import OUTPUT_KINDS, ModelAdapter, RunContext
 
 __all__ = ["OUTPUT_KINDS", "ModelAdapter", "RunContext"]

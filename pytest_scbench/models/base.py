@@ -12,9 +12,13 @@ import numpy as np
 from anndata import AnnData
 
 from ..datasets.base import Dataset
+from ..errors import ModelError
 
 #: The kinds of output a model can provide and a task can require.
 OUTPUT_KINDS: tuple[str, ...] = ("embedding", "reconstruction", "perturbation")
+
+#: The value of a masked entry in the matrix :meth:`ModelAdapter.reconstruct` receives.
+MASK_VALUE: int = -1
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,19 @@ class ModelAdapter:
     provides: ClassVar[frozenset[str]] = frozenset()
     device: ClassVar[str] = "cpu"
     batch_size: ClassVar[int] = 256
+    #: Every parameter the adapter accepts, with its default, or None to accept any
+    #: keyword (third-party adapters that check their own). When set, an unknown name or
+    #: a value of the wrong type is a :class:`ModelError`, and the defaults are merged
+    #: into ``params`` so that changing a default changes the fingerprint.
+    defaults: ClassVar[dict[str, Any] | None] = None
+    #: The name used in messages until the plugin sets ``name`` to the suite's name.
+    default_name: ClassVar[str] = ""
 
     def __init__(self, **params: Any) -> None:
+        self.name: str = self.default_name or type(self).__name__
+        if self.defaults is not None:
+            params = check_params(self.name, params, self.defaults)
         self.params: dict[str, Any] = dict(params)
-        self.name: str = type(self).__name__
 
     # -- identity -----------------------------------------------------------------------
     def weights_digest(self) -> str:
@@ -67,6 +80,22 @@ class ModelAdapter:
     def needs_cuda(self) -> bool:
         return self.device.startswith("cuda")
 
+    def require_positive(self, *keys: str) -> None:
+        """Raise :class:`ModelError` naming the model unless each of ``params[key]`` is > 0."""
+        for key in keys:
+            value = self.params.get(key)
+            if value is None or value <= 0:
+                raise ModelError(
+                    f"model {self.name!r}: parameter {key!r} must be positive, got {value!r}"
+                )
+
+    def resolved_batch_size(self, ctx: RunContext) -> int:
+        """The batch size for this run: the context's, else the ``batch_size`` parameter,
+        else the class default."""
+        if ctx.batch_size is not None:
+            return int(ctx.batch_size)
+        return int(self.params.get("batch_size") or self.batch_size)
+
     # -- outputs ------------------------------------------------------------------------
     def embed(self, dataset: Dataset, ctx: RunContext) -> np.ndarray:
         """Cell embedding, shape (n_cells, n_dims), rows in the data set's cell order."""
@@ -84,3 +113,40 @@ class ModelAdapter:
     ) -> np.ndarray:
         """Predicted mean expression per condition, shape (len(conditions), n_genes)."""
         raise NotImplementedError(f"{self.name} does not provide perturbation predictions")
+
+
+def check_params(model: str, params: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``defaults`` updated with ``params``, each value checked against its default's type.
+
+    A default of ``None`` accepts any value (paths, optional settings); an ``int`` default
+    accepts ints only, a ``float`` default ints and floats (stored as float), a ``bool``
+    default bools only. Errors name the model, the parameter and the accepted names.
+    """
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise ModelError(
+            f"model {model!r} has no parameter {', '.join(map(repr, unknown))}; "
+            f"parameters are {sorted(defaults) or 'none'}"
+        )
+    merged = dict(defaults)
+    for key, value in params.items():
+        default = defaults[key]
+        if default is None or value is None:
+            merged[key] = value
+            continue
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        else:
+            ok = isinstance(value, type(default))
+        if not ok:
+            raise ModelError(
+                f"model {model!r}: parameter {key!r} must be {type(default).__name__}, "
+                f"got {type(value).__name__} {value!r}"
+            )
+        merged[key] = value
+    return merged

@@ -1,0 +1,135 @@
+"""The on-disk data cache: where it is, its layout, atomic writes and build-once locking.
+
+Layout (DESIGN.md): ``<data_dir>/<dataset>/raw/data.h5ad`` for a data set's counts,
+``<data_dir>/<dataset>/data.h5t`` for its h5torch copy. A generated data set with
+non-default parameters gets its own folder, ``<name>__<key>-<value>...`` (for example
+``pbmc68k_batches__n_cells-100000``), so scaled copies never overwrite each other.
+
+Generated files carry their fingerprint in ``uns["scbench"]["fingerprint"]``; a cached
+file whose fingerprint differs (an older generator version) or that cannot be read is
+rebuilt, never used. Building happens under a file lock, so pytest-xdist workers build
+each file once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from anndata import AnnData
+from filelock import FileLock
+
+from ..errors import DatasetError
+
+#: Environment variable naming the cache directory.
+DATA_DIR_ENV = "SCBENCH_DATA_DIR"
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
+
+
+def default_data_dir() -> Path:
+    """``$SCBENCH_DATA_DIR`` if set and non-empty, else ``~/.cache/scbench``."""
+    value = os.environ.get(DATA_DIR_ENV, "").strip()
+    return Path(value).expanduser() if value else Path.home() / ".cache" / "scbench"
+
+
+def dataset_dirname(name: str, params: Mapping[str, Any] | None = None) -> str:
+    """The cache folder name of a data set with the given non-default parameters."""
+    if not params:
+        return _UNSAFE.sub("_", name)
+    parts = [f"{k}-{v}" for k, v in sorted(params.items())]
+    return _UNSAFE.sub("_", name + "__" + "_".join(parts))
+
+
+def raw_path(data_dir: Path, dirname: str) -> Path:
+    """``<data_dir>/<dirname>/raw/data.h5ad``."""
+    return Path(data_dir) / dirname / "raw" / "data.h5ad"
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` at once.
+
+    A reader never sees a half-written file: the file appears, complete, with one
+    ``os.replace``; an exception leaves neither the temporary file nor a partial ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; cached data is for all
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_h5ad_atomic(adata: AnnData, path: Path) -> None:
+    """Write ``adata`` to ``path`` atomically (see :func:`atomic_output`)."""
+    with atomic_output(path) as tmp:
+        adata.write_h5ad(tmp)
+
+
+def stamp(adata: AnnData, fingerprint: str, **info: Any) -> AnnData:
+    """Record the fingerprint (and any generator info) in ``uns["scbench"]``."""
+    meta = dict(adata.uns.get("scbench", {}))
+    meta.update(info)
+    meta["fingerprint"] = fingerprint
+    adata.uns["scbench"] = meta
+    return adata
+
+
+def stamped_fingerprint(adata: AnnData) -> str | None:
+    """The fingerprint a cached file was written with, or None."""
+    meta = adata.uns.get("scbench")
+    if not isinstance(meta, Mapping):
+        return None
+    value = meta.get("fingerprint")
+    return str(value) if value is not None else None
+
+
+def cached_build(
+    path: Path,
+    fingerprint: str,
+    build: Callable[[], AnnData],
+    *,
+    dataset: str,
+    read: Callable[[Path], AnnData] | None = None,
+) -> AnnData:
+    """The AnnData cached at ``path`` if it carries ``fingerprint``; else build and cache it.
+
+    ``build`` runs at most once across processes sharing the cache (a file lock beside
+    ``path``). A cached file that cannot be read or has another fingerprint is rebuilt.
+    """
+    from .files import read_h5ad  # local: files imports validation, which imports us
+
+    reader = read or (lambda p: read_h5ad(p, dataset=dataset))
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatasetError(
+            f"dataset {dataset!r}: cannot create cache folder {path.parent}: {exc}; "
+            f"set {DATA_DIR_ENV} to a writable folder"
+        ) from exc
+    with FileLock(str(path) + ".lock"):
+        if path.exists():
+            try:
+                adata = reader(path)
+            except DatasetError:
+                adata = None  # a broken cache file is rebuilt, never used
+            if adata is not None and stamped_fingerprint(adata) == fingerprint:
+                return adata
+        adata = stamp(build(), fingerprint)
+        write_h5ad_atomic(adata, path)
+        return adata

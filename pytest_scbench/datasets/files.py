@@ -1,0 +1,175 @@
+"""A user's own data set, named in a suite by path: ``.h5ad`` or ``.h5t``.
+
+:func:`file_dataset` turns ``(name, path, keys)`` into a :class:`DatasetSpec`.
+
+Fingerprint choice: the absolute path, the size in bytes and the modification time (ns),
+not a checksum. Hashing a multi-gigabyte file at every session start would cost minutes;
+path+size+mtime changes whenever the file is rewritten, which is when cached model
+outputs must be recomputed. The cost: copying the file elsewhere, or touching it,
+recomputes outputs once.
+
+:func:`read_h5ad` and :func:`read_data_file` turn every failure to read into a
+:class:`DatasetError` naming the file and the problem in words (missing, empty, not
+HDF5, truncated, not an AnnData file), never an h5py traceback as the message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import anndata as ad
+import h5py
+from anndata import AnnData
+
+from ..errors import DatasetError
+from .base import DatasetKeys, DatasetSpec
+from .specs import make_spec
+from .validate import GENE_ID_TYPES, detect_gene_id_type
+
+#: File suffixes :func:`file_dataset` accepts.
+SUFFIXES = (".h5ad", ".h5t")
+
+_TRUNCATED = re.compile(r"eof = (\d+).*stored_eof = (\d+)")
+
+
+def check_readable_hdf5(path: Path, dataset: str) -> None:
+    """Raise a :class:`DatasetError` unless ``path`` exists and starts like an HDF5 file."""
+    where = f"dataset {dataset!r}: file {str(path)!r}"
+    if not path.exists():
+        raise DatasetError(f"{where} does not exist")
+    if path.is_dir():
+        raise DatasetError(f"{where} is a directory, not a file")
+    if path.stat().st_size == 0:
+        raise DatasetError(f"{where} is empty (0 bytes); an interrupted download or copy?")
+    if not h5py.is_hdf5(path):
+        raise DatasetError(
+            f"{where} is not an HDF5 file ({path.stat().st_size} bytes; "
+            "a truncated download, an HTML error page, or another format?)"
+        )
+
+
+def describe_read_error(exc: BaseException) -> str:
+    """A one-line account of why h5py/anndata could not read a file."""
+    text = str(exc)
+    match = _TRUNCATED.search(text)
+    if match:
+        return (
+            f"the file is truncated: it has {int(match.group(1))} bytes but its header "
+            f"says {int(match.group(2))}"
+        )
+    if "truncated" in text.lower():
+        return "the file is truncated"
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return f"it is corrupt or not in the expected layout ({type(exc).__name__}: {first[:200]})"
+
+
+def read_h5ad(path: Path | str, *, dataset: str) -> AnnData:
+    """Read an ``.h5ad`` fully into memory; any failure is a :class:`DatasetError`."""
+    path = Path(path)
+    check_readable_hdf5(path, dataset)
+    try:
+        with h5py.File(path, "r") as handle:
+            missing = [k for k in ("X", "obs", "var") if k not in handle]
+    except Exception as exc:
+        raise DatasetError(
+            f"dataset {dataset!r}: cannot open {str(path)!r}: {describe_read_error(exc)}"
+        ) from exc
+    if missing:
+        raise DatasetError(
+            f"dataset {dataset!r}: {str(path)!r} is HDF5 but not an AnnData .h5ad file "
+            f"(no {', '.join(missing)})"
+        )
+    try:
+        return ad.read_h5ad(path)
+    except Exception as exc:
+        raise DatasetError(
+            f"dataset {dataset!r}: cannot read {str(path)!r}: {describe_read_error(exc)}"
+        ) from exc
+
+
+def read_data_file(path: Path | str, *, dataset: str) -> AnnData:
+    """Read an ``.h5ad`` or ``.h5t`` file (chosen by suffix) into an AnnData."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".h5ad":
+        return read_h5ad(path, dataset=dataset)
+    if suffix == ".h5t":
+        from .h5t import read_h5t
+
+        return read_h5t(path, dataset=dataset)
+    raise DatasetError(
+        f"dataset {dataset!r}: {str(path)!r} has suffix {path.suffix!r}; "
+        f"a data set file must be one of {list(SUFFIXES)}"
+    )
+
+
+def file_fingerprint(path: Path) -> str:
+    """``file:<sha1 of absolute path>:<size>:<mtime_ns>`` (see the module docstring)."""
+    resolved = Path(path).expanduser().resolve()
+    digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:16]
+    try:
+        st = resolved.stat()
+    except OSError:
+        return f"file:{digest}:missing"
+    return f"file:{digest}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _peek_var_names(path: Path) -> list[str] | None:
+    """A few var names straight from the file, to detect the gene id type cheaply."""
+    try:
+        with h5py.File(path, "r") as handle:
+            if path.suffix.lower() == ".h5t":
+                names = handle["1/var_names"][:200]
+            else:
+                index = handle["var"].attrs.get("_index", "_index")
+                names = handle["var"][index][:200]
+    except Exception:
+        return None
+    return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+
+
+def file_dataset(
+    name: str,
+    path: Path | str,
+    keys: DatasetKeys,
+    *,
+    organism: str = "human",
+    gene_id_type: str | None = None,
+    markers: tuple[str, ...] = (),
+    description: str = "",
+) -> DatasetSpec:
+    """A spec for a user's ``.h5ad``/``.h5t`` file, read as-is (counts in ``X``).
+
+    ``gene_id_type`` None means detected from the file's var names now (``"symbol"`` if
+    the file cannot be read yet; loading then reports the problem). Relative paths are
+    taken as given; the suite parser should resolve them against the suite file.
+    """
+    path = Path(path).expanduser()
+    if path.suffix.lower() not in SUFFIXES:
+        raise DatasetError(
+            f"dataset {name!r}: {str(path)!r} has suffix {path.suffix!r}; "
+            f"a data set file must be one of {list(SUFFIXES)}"
+        )
+    if gene_id_type is None:
+        names = _peek_var_names(path)
+        gene_id_type = detect_gene_id_type(names) if names else "symbol"
+    elif gene_id_type not in GENE_ID_TYPES:
+        raise DatasetError(
+            f"dataset {name!r}: gene_id_type {gene_id_type!r} is not one of {list(GENE_ID_TYPES)}"
+        )
+
+    def load(data_dir: Path) -> tuple[AnnData, Path]:
+        return read_data_file(path, dataset=name), path
+
+    return make_spec(
+        name,
+        keys,
+        file_fingerprint(path),
+        load,
+        markers=markers,
+        description=description or f"{path.name} ({path.suffix.lstrip('.')})",
+        organism=organism,
+        gene_id_type=gene_id_type,
+    )
