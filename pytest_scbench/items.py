@@ -52,6 +52,11 @@ class BenchmarkItem(pytest.Item):
             self.add_marker("gpu")
         # Items of one (model, dataset) share outputs: keep them on one worker with --dist loadgroup.
         self.add_marker(pytest.mark.xdist_group(name=f"{case.suite.name}-{case.model.name}-{case.dataset.name}"))
+        self.stash[RESULT_KEY] = session.new_result(case)
+        reason = case.skip_reason or unavailable_reason(self.device, session.options.device)
+        if reason:
+            self.stash[RESULT_KEY].message = reason
+            self.add_marker(pytest.mark.skip(reason=reason))
         # -k also matches each part by its name, the task's registered name included.
         self.extra_keyword_matches.update(
             {case.model.name, case.dataset.name, case.task.name, case.task.task.name, case.suite.name}
@@ -60,14 +65,6 @@ class BenchmarkItem(pytest.Item):
     @property
     def session_state(self) -> ScbenchSession:
         return self.config.stash[SESSION_KEY]
-
-    def setup(self) -> None:
-        result = self.session_state.new_result(self.case)
-        self.stash[RESULT_KEY] = result
-        reason = self.case.skip_reason or unavailable_reason(self.device, self.session_state.options.device)
-        if reason:
-            result.message = reason
-            pytest.skip(reason)
 
     def runtest(self) -> None:
         state = self.session_state
@@ -89,5 +86,5 @@ class BenchmarkItem(pytest.Item):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 
-    def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, self.name
+    def reportinfo(self) -> tuple[Any, int, str]:
+        return self.path, 0, self.name

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from .device import DEVICE_CHOICES, valid_device_option
-from .errors import BaselineError
+from .errors import BaselineError, ScbenchError
 from .fixtures import scbench_dataset, scbench_device, scbench_model, scbench_outputs  # noqa: F401  (fixtures)
 from .items import RESULT_KEY, SESSION_KEY, BenchmarkItem, SuiteFile
 from . import finish
@@ -77,6 +77,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     result = item.stash.get(RESULT_KEY, None) if isinstance(item, BenchmarkItem) else None
     if result is not None and (call.when == "call" or report.skipped or report.failed):
+        if report.failed and call.excinfo is not None and not result.message:
+            result.message = call.excinfo.exconly() if not isinstance(call.excinfo.value, (ScbenchError, AssertionError)) else str(call.excinfo.value)
         # A plain attribute of the report crosses from xdist workers to the controller.
         report.scbench = result.to_json()  # type: ignore[attr-defined]
     return report
@@ -96,10 +98,6 @@ class RunHooks:
             return
         result = CaseResult.from_json(raw)
         result.outcome = report.outcome
-        if report.skipped and not result.message and isinstance(report.longrepr, tuple):
-            result.message = str(report.longrepr[2])
-        if report.failed and not result.message:
-            result.message = report.longreprtext.strip()
         self.state.results[result.id] = result
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

@@ -262,7 +262,7 @@ def _resolve_model(ctx: _Ctx, where: str, ref: str) -> Callable[..., Any]:
 
 
 def _dataset_entry(ctx: _Ctx, where: str, raw: Any) -> DatasetEntry:
-    from .datasets import file_dataset, group_dataset, parse_dataset_ref
+    from .datasets import file_dataset, parse_dataset_ref
 
     if isinstance(raw, str):
         raw = {"dataset": raw}
@@ -294,6 +294,8 @@ def _dataset_entry(ctx: _Ctx, where: str, raw: Any) -> DatasetEntry:
         ]
         if len(members) < 2:
             raise ctx.error(f"{where}.members", "a group needs at least two datasets")
+        from .datasets import group_dataset
+
         try:
             spec = group_dataset(name, members, **({"species_key": keys["species_key"]} if "species_key" in keys else {}))
         except ScbenchError as exc:
