@@ -3,7 +3,8 @@
 :class:`Outputs` is what a task sees: lazy accessors that compute an output on first use,
 validate it (shape, finite values) and keep it. :class:`OutputStore` keeps outputs in
 this process's memory and, unless disabled, on disk under
-``embeddings/<model-fingerprint>/<dataset-fingerprint>.npy`` (other kinds beside it),
+``embeddings/<model-fingerprint>/<dataset-fingerprint>-seed<seed>.npy`` (other kinds
+beside it),
 behind a file lock, so that pytest-xdist workers never compute the same output twice.
 """
 
@@ -101,13 +102,17 @@ class Outputs:
 
     def key(self, kind: str, extra: str = "") -> str:
         """A stable id of one output, for caches of work derived from it (kNN graphs)."""
-        return f"{kind}:{self.model.fingerprint()}:{self.dataset.fingerprint}:{extra}"
+        return f"{kind}:{self.model.fingerprint()}:{self.dataset.fingerprint}:{self._extra(extra)}"
+
+    def _extra(self, extra: str) -> str:
+        # Outputs depend on the seed (the random control, a trained model), so it is part of the key.
+        return f"seed{self.ctx.seed}" + (f"-{extra}" if extra else "")
 
     def _get(self, kind: str, extra: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
         if kind not in self.model.provides:
             raise ModelError(f"model {self.model.name!r} does not provide {kind} outputs")
         value, seconds = self.store.get_or_compute(
-            kind, self.model.fingerprint(), self.dataset.fingerprint, extra, compute
+            kind, self.model.fingerprint(), self.dataset.fingerprint, self._extra(extra), compute
         )
         self.durations[kind] = self.durations.get(kind, 0.0) + seconds
         return value
