@@ -3,7 +3,8 @@
 Importing this package registers the built-in adapters in ``registry.models``.
 """
 
-from . import hvg, mean, pca, random  # noqa: F401  (register the built-ins)
+from . import hvg, mean, pca, precomputed, random  # noqa: F401  (register the built-ins)
 from .base import OUTPUT_KINDS, ModelAdapter, RunContext
+from .resolve import build_adapter, resolve_adapter
 
-__all__ = ["OUTPUT_KINDS", "ModelAdapter", "RunContext"]
+__all__ = ["OUTPUT_KINDS", "ModelAdapter", "RunContext", "build_adapter", "resolve_adapter"]

@@ -1,0 +1,115 @@
+"""Resolving adapters: registered names, import paths, and third-party entry points."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pytest_scbench import registry
+from pytest_scbench.errors import ModelError
+from pytest_scbench.models import ModelAdapter, build_adapter, resolve_adapter
+from pytest_scbench.models.pca import PCA
+from pytest_scbench.registry import Registry
+
+
+def test_a_registered_name_resolves_to_its_factory() -> None:
+    assert resolve_adapter("pca") is PCA
+    assert {"random", "pca", "hvg", "mean", "precomputed"} <= set(registry.models.names())
+
+
+def test_an_unknown_name_lists_the_registered_ones() -> None:
+    with pytest.raises(ModelError, match=r"unknown model adapter 'pcaa'; did you mean 'pca'\?.*'hvg'"):
+        resolve_adapter("pcaa")
+
+
+def test_an_import_path_resolves_and_builds_with_its_arguments(pbmc, ctx) -> None:
+    model = build_adapter("pytest_scbench.models.random:RandomEmbedding", {"n_dims": 3}, name="mine")
+    assert model.name == "mine" and model.params == {"n_dims": 3}
+    assert model.embed(pbmc, ctx).shape == (700, 3)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("no_such_pkg.mod:Model", r"adapter 'no_such_pkg.mod:Model': cannot import module 'no_such_pkg.mod'"),
+        ("pytest_scbench.models.pca:Nope", r"has no attribute 'Nope'"),
+        ("pytest_scbench.errors:ModelError", r"class ModelError is not a subclass of .*ModelAdapter"),
+        ("pytest_scbench.models.mean:RECONSTRUCTION_SPACE", r"is a str, not a class or factory"),
+    ],
+)
+def test_a_bad_import_path_is_a_model_error(spec: str, message: str) -> None:
+    with pytest.raises(ModelError, match=message):
+        resolve_adapter(spec)
+
+
+def test_a_factory_must_return_an_adapter_and_accept_its_arguments(tmp_path, monkeypatch) -> None:
+    (tmp_path / "scbench_odd_factories.py").write_text(
+        "def not_an_adapter(**params):\n    return dict(params)\n\n"
+        "def no_params():\n    return None\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "scbench_odd_factories", raising=False)
+    with pytest.raises(ModelError, match=r"'odd': adapter .* returned a dict, not a pytest_scbench"):
+        build_adapter("scbench_odd_factories:not_an_adapter", {"a": 1}, name="odd")
+    with pytest.raises(ModelError, match=r"bad parameters: .*unexpected keyword argument 'a'"):
+        build_adapter("scbench_odd_factories:no_params", {"a": 1})
+    with pytest.raises(ModelError, match=r"model 'pca' has no parameter 'dims'"):
+        build_adapter("pca", {"dims": 3})
+
+
+PYPROJECT = """
+[build-system]
+requires = ["setuptools"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "scbench-demo-adapter"
+version = "0.0.1"
+
+[project.entry-points."pytest_scbench.models"]
+demo_constant = "scbench_demo_adapter:ConstantEmbedding"
+"""
+
+MODULE = '''
+"""A third-party adapter shipped in its own distribution."""
+import numpy as np
+from pytest_scbench.models import ModelAdapter
+
+
+class ConstantEmbedding(ModelAdapter):
+    provides = frozenset({"embedding"})
+
+    def embed(self, dataset, ctx):
+        return np.full((dataset.n_obs, 2), float(self.params.get("value", 1.0)), dtype=np.float32)
+'''
+
+
+def test_a_third_party_package_registers_through_its_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pbmc, ctx
+) -> None:
+    source, site = tmp_path / "src", tmp_path / "site"
+    (source / "scbench_demo_adapter").mkdir(parents=True)
+    (source / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
+    (source / "scbench_demo_adapter" / "__init__.py").write_text(textwrap.dedent(MODULE))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+         "--no-build-isolation", "--target", str(site), str(source)],
+        check=True, capture_output=True, text=True,
+    )
+    assert list(site.glob("scbench_demo_adapter-0.0.1.dist-info/entry_points.txt"))
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "scbench_demo_adapter", raising=False)
+
+    fresh: Registry = Registry("model", "pytest_scbench.models", "pytest_scbench.models")
+    assert fresh.names() == ["demo_constant"]  # built-ins register in the global registry
+    factory = resolve_adapter("demo_constant", registry=fresh)
+    assert factory.__module__ == "scbench_demo_adapter"
+    model = build_adapter("demo_constant", {"value": 3.0}, name="demo", registry=fresh)
+    assert isinstance(model, ModelAdapter)
+    np.testing.assert_array_equal(model.embed(pbmc, ctx), np.full((700, 2), 3.0))
+    sys.modules.pop("scbench_demo_adapter", None)
