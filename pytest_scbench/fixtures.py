@@ -85,7 +85,7 @@ def scbench_outputs(pytestconfig: pytest.Config, scbench_device: str) -> Outputs
     def make(model: ModelAdapter, dataset: Dataset, seed: int = 0) -> Outputs:
         device = scbench_device if model.needs_cuda else "cpu"
         ctx = RunContext(device=device, seed=seed, batch_size=model.batch_size)
-        return Outputs(model, dataset, ctx, state.store)
+        return Outputs(model, dataset, ctx, state.store, load_member=state.dataset)
 
     return make
 

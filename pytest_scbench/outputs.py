@@ -21,7 +21,7 @@ import numpy as np
 from anndata import AnnData
 from filelock import FileLock
 
-from .datasets.base import Dataset
+from .datasets.base import Dataset, DatasetSpec
 from .errors import ModelError
 from .models.base import ModelAdapter, RunContext
 
@@ -91,12 +91,19 @@ class Outputs:
     """One model's outputs on one data set, computed on first access."""
 
     def __init__(
-        self, model: ModelAdapter, dataset: Dataset, ctx: RunContext, store: OutputStore
+        self,
+        model: ModelAdapter,
+        dataset: Dataset,
+        ctx: RunContext,
+        store: OutputStore,
+        load_member: Callable[[DatasetSpec], Dataset] | None = None,
     ) -> None:
         self.model = model
         self.dataset = dataset
         self.ctx = ctx
         self.store = store
+        #: Loads a member of a grouped data set, whose embedding is computed per member.
+        self.load_member = load_member
         #: Seconds spent computing each output kind for this item (0.0 when cached).
         self.durations: dict[str, float] = {}
 
@@ -118,10 +125,26 @@ class Outputs:
         return value
 
     def embedding(self) -> np.ndarray:
-        """The cell embedding, (n_cells, n_dims) float, validated."""
+        """The cell embedding, (n_cells, n_dims) float, validated.
+
+        For a grouped data set (several species, say) the model embeds each member data
+        set in its own genes, and the embeddings are stacked in the group's cell order.
+        """
 
         def compute() -> np.ndarray:
-            raw = self.model.embed(self.dataset, self.ctx)
+            if self.dataset.spec.members and self.load_member is not None:
+                parts = [
+                    Outputs(self.model, self.load_member(m), self.ctx, self.store).embedding()
+                    for m in self.dataset.spec.members
+                ]
+                if len({p.shape[1] for p in parts}) != 1:
+                    raise ModelError(
+                        f"model {self.model.name!r} gave embeddings of different widths on the members "
+                        f"of {self.dataset.name!r}: {[p.shape[1] for p in parts]}"
+                    )
+                raw = np.vstack(parts)
+            else:
+                raw = self.model.embed(self.dataset, self.ctx)
             return self._validate("embedding", raw, (self.dataset.n_obs, None))
 
         return self._get("embedding", "", compute)

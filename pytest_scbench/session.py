@@ -7,7 +7,6 @@ the reports and writes baselines and reports at the end.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 
 from .baselines import BaselineFile, Changes
+from .datasets import default_data_dir
 from .datasets.base import Dataset, DatasetSpec
 from .device import wanted_device
 from .errors import ScbenchError
@@ -27,12 +27,6 @@ from .suite import Case
 from .tasks.base import TaskInputs
 
 DEFAULT_Z = 3.0
-
-
-def default_data_dir() -> Path:
-    """``$SCBENCH_DATA_DIR``, or ``~/.cache/scbench``."""
-    env = os.environ.get("SCBENCH_DATA_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "scbench"
 
 
 @dataclass(frozen=True)
@@ -143,7 +137,7 @@ class ScbenchSession:
         task_seconds = 0.0
         for seed in result.seeds:
             ctx = RunContext(device=result.device, seed=seed, batch_size=adapter.batch_size)
-            outputs = Outputs(adapter, dataset, ctx, self.store)
+            outputs = Outputs(adapter, dataset, ctx, self.store, load_member=self.dataset)
             inputs = TaskInputs(dataset, outputs, seed, item=case.id, data_dir=self.options.data_dir)
             t0 = time.perf_counter()
             task_result = case.task.task.run(inputs)

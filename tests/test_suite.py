@@ -1,0 +1,148 @@
+"""Suite parsing: the accepted shapes, and errors that name the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anndata
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pytest_scbench.errors import ScbenchError, SuiteError
+from pytest_scbench.suite import load_suite, parse_suite
+
+BASE = {"name": "s", "models": ["random"], "datasets": ["pbmc68k"], "tasks": ["embedding"]}
+
+
+def parse(tmp_path: Path, **changes: object) -> object:
+    return parse_suite({**BASE, **changes}, tmp_path / "suite.yaml")
+
+
+def test_defaults(tmp_path: Path) -> None:
+    suite = parse(tmp_path)
+    assert suite.baselines_path == (tmp_path / "baselines" / "s.json").resolve()
+    assert suite.seeds == (0,)
+    assert suite.tolerance.for_metric("ari") == 0.02
+    assert [c.id for c in suite.cases()] == ["s[random-pbmc68k-embedding]"]
+
+
+def test_design_example_shape(tmp_path: Path) -> None:
+    adata = anndata.AnnData(np.ones((5, 3), dtype=np.float32))
+    adata.obs["cell_type"] = list("aabbc")
+    adata.obs["batch"] = list("xyxyx")
+    adata.obsm["X_emb"] = np.arange(10, dtype=np.float32).reshape(5, 2)
+    adata.var_names = ["CD3E", "CD4", "MS4A1"]
+    adata.write_h5ad(tmp_path / "mydata.h5ad")
+    suite = parse(
+        tmp_path,
+        baselines="b/core.json",
+        tolerance={"default": 0.05, "ari": 0.1},
+        seeds=[0, 1],
+        models=["random", "pca", {"name": "mymodel", "adapter": "precomputed", "path": "mydata.h5ad", "obsm_key": "X_emb"}],
+        datasets=["pbmc68k", {"name": "mydata", "path": "mydata.h5ad", "label_key": "cell_type", "batch_key": "batch"}],
+        tasks=["clustering", "embedding", {"name": "label_prediction", "params": {"n_folds": 3}}],
+        exclude=[{"model": "random", "task": "label_prediction"}, {"model": "mymodel", "dataset": "pbmc68k"}],
+        markers=["slow"],
+    )
+    assert suite.baselines_path == (tmp_path / "b" / "core.json").resolve()
+    assert suite.tolerance.for_metric("ari") == 0.1 and suite.tolerance.for_metric("nmi") == 0.05
+    assert suite.seeds == (0, 1)
+    ids = [c.id for c in suite.cases()]
+    assert len(ids) == 3 * 2 * 3 - 2 - 3
+    assert "s[random-pbmc68k-label_prediction]" not in ids and "s[mymodel-mydata-clustering]" in ids
+    mydata = suite.datasets[1].spec
+    assert mydata.keys.label_key == "cell_type" and mydata.keys.batch_key == "batch"
+    assert suite.tasks[2].task.params["n_folds"] == 3
+
+
+def test_the_same_task_twice_under_two_names(tmp_path: Path) -> None:
+    suite = parse(tmp_path, tasks=["clustering", {"name": "clustering_k30", "task": "clustering", "params": {"k": 30}}])
+    assert [t.task.params["k"] for t in suite.tasks] == [15, 30]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": "my-suite"}, "name: 'my-suite' is not a valid name"),
+        ({"models": []}, "models: the suite names no models"),
+        ({"models": ["random", "random"]}, "models[1]: 'random' appears twice"),
+        ({"models": [{"name": "r", "adapter": "random", "device": "tpu"}]}, "models[0].device: must be 'cpu' or 'cuda'"),
+        ({"models": [{"name": "r", "adapter": "nosuchpkg.mod:Model"}]}, "models[0].adapter: cannot import module 'nosuchpkg.mod'"),
+        ({"models": [{"name": "r", "adapter": "random", "batch_size": 0}]}, "models[0].batch_size: expected a positive integer"),
+        ({"seeds": [0, -1]}, "seeds[1]: a seed is a non-negative integer"),
+        ({"seeds": [1, 1]}, "seeds: seeds repeat"),
+        ({"exclude": [{"model": "pca"}]}, "exclude[0].model: unknown model in this suite 'pca'"),
+        ({"exclude": [{}]}, "exclude[0]: an empty exclusion would exclude everything"),
+        ({"exclude": [{"modle": "random"}]}, "exclude[0].modle: unknown key 'modle' (did you mean 'model'?)"),
+        ({"datasets": [{"name": "d", "path": "missing.h5ad"}]}, "datasets[0].path: 'missing.h5ad' does not exist"),
+        ({"datasets": [{"name": "d", "path": "data.csv"}]}, "datasets[0].path: 'data.csv' is neither an .h5ad nor an .h5t file"),
+        ({"datasets": [{"path": "x.h5ad"}]}, "datasets[0]: a dataset given by path needs a name"),
+        ({"tasks": [{"name": "clustering", "params": {"kk": 3}}]}, "tasks[0].params: task 'clustering' has no parameter 'kk'"),
+        ({"markers": ["not valid"]}, "markers[0]: 'not valid' is not a valid name"),
+    ],
+)
+def test_errors_name_the_file_and_key(tmp_path: Path, changes: dict, message: str) -> None:
+    with pytest.raises(SuiteError) as info:
+        parse(tmp_path, **changes)
+    assert str(info.value).startswith(f"{tmp_path / 'suite.yaml'}: ")
+    assert message in str(info.value)
+
+
+def test_missing_required_key(tmp_path: Path) -> None:
+    with pytest.raises(SuiteError, match="missing required key 'tasks'"):
+        parse_suite({"name": "s", "models": ["random"], "datasets": ["pbmc68k"]}, tmp_path / "suite.yaml")
+
+
+def test_load_reports_yaml_position_and_unreadable_files(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: s\nmodels: [random\n")
+    with pytest.raises(SuiteError, match=r"bad\.yaml: line 3, column 1: not valid YAML"):
+        load_suite(path)
+    path.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(SuiteError, match="not UTF-8 text"):
+        load_suite(path)
+    with pytest.raises(SuiteError, match="cannot read the suite file"):
+        load_suite(tmp_path / "absent.yaml")
+
+
+def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
+    path = tmp_path / "evil.yaml"
+    path.write_text("name: !!python/object/apply:os.system ['echo hacked']\nmodels: [random]\n")
+    with pytest.raises(SuiteError, match="not valid YAML"):
+        load_suite(path)
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    doc=st.fixed_dictionaries(
+        {},
+        optional={
+            "name": yaml_values | st.sampled_from(["s", "core"]),
+            "models": yaml_values | st.just(["random"]),
+            "datasets": yaml_values | st.just(["pbmc68k"]),
+            "tasks": yaml_values | st.just(["embedding"]),
+            "tolerance": yaml_values,
+            "seeds": yaml_values,
+            "exclude": yaml_values,
+            "markers": yaml_values,
+            "extra": yaml_values,
+        },
+    )
+)
+def test_any_document_parses_or_raises_our_own_error(tmp_path: Path, doc: dict) -> None:
+    path = tmp_path / "gen.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    try:
+        load_suite(path)
+    except ScbenchError:
+        pass
