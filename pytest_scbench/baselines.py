@@ -115,7 +115,9 @@ class BaselineFile:
                 continue
             stored_tol = entry.tolerance if entry.tolerance is not None else tolerance_for(name)
             tolerance = max(stored_tol, z * entry.std)
-            verdicts.append(Verdict(name, value, direction, judge(value, entry.value, direction, tolerance), entry.value, tolerance))
+            verdicts.append(
+                Verdict(name, value, direction, judge(value, entry.value, direction, tolerance), entry.value, tolerance)
+            )
         return verdicts
 
     def update(self, results: Iterable[tuple[str, Mapping[str, BaselineEntry]]]) -> Changes:

@@ -20,6 +20,7 @@ from .device import fixture_device
 from .errors import ScbenchError
 from .items import SESSION_KEY
 from .models.base import ModelAdapter, RunContext
+from .models.resolve import build_adapter
 from .outputs import Outputs
 
 DatasetFactory = Callable[..., Dataset]
@@ -63,14 +64,7 @@ def scbench_model(request: pytest.FixtureRequest) -> ModelAdapter | ModelFactory
     """A model adapter by registered name or ``"package.module:Class"``, with parameters."""
 
     def build(ref: str, **params: Any) -> ModelAdapter:
-        factory = registry.import_object(ref) if ":" in ref else None
-        if factory is None:
-            if ref not in registry.models:
-                raise ScbenchError(f"unknown model {ref!r}; known: {', '.join(registry.models.names())}")
-            factory = registry.models.get(ref)
-        model = factory(**params)
-        model.name = ref
-        return model
+        return build_adapter(ref, params, name=ref)
 
     if hasattr(request, "param"):
         return build(request.param)

@@ -182,11 +182,9 @@ class Outputs:
             raise ModelError(f"{where}: {kind} is not a numeric array ({exc})") from exc
         if value.ndim != 2:
             raise ModelError(f"{where}: {kind} must be 2-dimensional, got shape {value.shape}")
-        for axis, (want, got) in enumerate(zip(shape, value.shape)):
+        for axis, (want, got) in enumerate(zip(shape, value.shape, strict=True)):
             if want is not None and want != got:
-                raise ModelError(
-                    f"{where}: {kind} has shape {value.shape}, expected {want} along axis {axis}"
-                )
+                raise ModelError(f"{where}: {kind} has shape {value.shape}, expected {want} along axis {axis}")
         bad = ~np.isfinite(value)
         if bad.any():
             rows = np.unique(np.nonzero(bad)[0])

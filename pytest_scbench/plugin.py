@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from . import finish
 from .device import DEVICE_CHOICES, valid_device_option
 from .errors import BaselineError, ScbenchError
 from .fixtures import scbench_dataset, scbench_device, scbench_model, scbench_outputs  # noqa: F401  (fixtures)
 from .items import RESULT_KEY, SESSION_KEY, BenchmarkItem, SuiteFile
-from . import finish
 from .results import CaseResult
 from .session import Options, ScbenchSession
 
@@ -35,16 +35,48 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("scbench", "single-cell model benchmarks (pytest-scbench)")
 
     def add(name: str, help: str, ini_type: str | None = None, ini_default: Any = None, **kwargs: Any) -> None:
-        group.addoption(f"--scbench-{name.replace('_', '-')}", dest=f"scbench_{name}", default=None, help=help, **kwargs)
+        group.addoption(
+            f"--scbench-{name.replace('_', '-')}", dest=f"scbench_{name}", default=None, help=help, **kwargs
+        )
         parser.addini(f"scbench_{name}", help=help, type=ini_type, default=ini_default)  # type: ignore[arg-type]
 
-    add("device", f"device for models: {', '.join(DEVICE_CHOICES)} (default auto: CUDA for models that need it)", ini_default="auto", metavar="DEVICE")
-    add("strict", "fail items whose metrics have no stored baseline", ini_type="bool", ini_default=False, action="store_true")
-    add("update_baselines", "rewrite the baseline entries of every item that ran to completion", ini_type="bool", ini_default=False, action="store_true")
+    add(
+        "device",
+        f"device for models: {', '.join(DEVICE_CHOICES)} (default auto: CUDA for models that need it)",
+        ini_default="auto",
+        metavar="DEVICE",
+    )
+    add(
+        "strict",
+        "fail items whose metrics have no stored baseline",
+        ini_type="bool",
+        ini_default=False,
+        action="store_true",
+    )
+    add(
+        "update_baselines",
+        "rewrite the baseline entries of every item that ran to completion",
+        ini_type="bool",
+        ini_default=False,
+        action="store_true",
+    )
     add("json", "write the JSON report of the run to PATH", ini_default="", metavar="PATH")
-    add("no_cache", "compute model outputs afresh instead of reading the on-disk cache", ini_type="bool", ini_default=False, action="store_true")
-    add("data_dir", "cache directory for data sets and outputs (default $SCBENCH_DATA_DIR or ~/.cache/scbench)", ini_default="", metavar="DIR")
-    add("seeds", "run every item under seeds 0..N-1 instead of the suite's seeds", ini_default="", metavar="N", type=int)
+    add(
+        "no_cache",
+        "compute model outputs afresh instead of reading the on-disk cache",
+        ini_type="bool",
+        ini_default=False,
+        action="store_true",
+    )
+    add(
+        "data_dir",
+        "cache directory for data sets and outputs (default $SCBENCH_DATA_DIR or ~/.cache/scbench)",
+        ini_default="",
+        metavar="DIR",
+    )
+    add(
+        "seeds", "run every item under seeds 0..N-1 instead of the suite's seeds", ini_default="", metavar="N", type=int
+    )
     add("z", "tolerance multiple of the stored seed spread (default 3)", ini_default="", metavar="Z", type=float)
     parser.addini("scbench_suite_patterns", "glob patterns of suite files", type="args", default=DEFAULT_SUITE_PATTERNS)
 
@@ -73,12 +105,18 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile 
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     result = item.stash.get(RESULT_KEY, None) if isinstance(item, BenchmarkItem) else None
     if result is not None and (call.when == "call" or report.skipped or report.failed):
         if report.failed and call.excinfo is not None and not result.message:
-            result.message = call.excinfo.exconly() if not isinstance(call.excinfo.value, (ScbenchError, AssertionError)) else str(call.excinfo.value)
+            result.message = (
+                call.excinfo.exconly()
+                if not isinstance(call.excinfo.value, (ScbenchError, AssertionError))
+                else str(call.excinfo.value)
+            )
         # A plain attribute of the report crosses from xdist workers to the controller.
         report.scbench = result.to_json()  # type: ignore[attr-defined]
     return report

@@ -74,9 +74,7 @@ class Registry(Generic[T]):
 
 
 models: Registry[Callable[..., Any]] = Registry("model", "pytest_scbench.models", "pytest_scbench.models")
-datasets: Registry[Callable[..., Any]] = Registry(
-    "dataset", "pytest_scbench.datasets", "pytest_scbench.datasets"
-)
+datasets: Registry[Callable[..., Any]] = Registry("dataset", "pytest_scbench.datasets", "pytest_scbench.datasets")
 tasks: Registry[type] = Registry("task", "pytest_scbench.tasks", "pytest_scbench.tasks")
 
 register_model = models.register

@@ -153,7 +153,9 @@ class ScbenchSession:
         summaries = summarise(per_seed, case.id)
         result.metrics = {name: s.to_json() for name, s in summaries.items()}
         result.controls = {
-            name: sum(c[name] for c in controls) / len(controls) for name in controls[0] if all(name in c for c in controls)
+            name: sum(c[name] for c in controls) / len(controls)
+            for name in controls[0]
+            if all(name in c for c in controls)
         }
         result.durations = {
             "dataset": loaded - start,

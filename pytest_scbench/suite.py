@@ -22,12 +22,24 @@ from . import registry
 from .datasets.base import DatasetKeys, DatasetSpec
 from .errors import ScbenchError, SuiteError
 from .models.base import ModelAdapter
+from .models.resolve import build_adapter
 from .tasks.base import Task
 
 #: Names that appear in test ids: no '-' (the id separator), no brackets or spaces.
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+]*$")
 
-TOP_KEYS = ("name", "description", "baselines", "tolerance", "seeds", "models", "datasets", "tasks", "exclude", "markers")
+TOP_KEYS = (
+    "name",
+    "description",
+    "baselines",
+    "tolerance",
+    "seeds",
+    "models",
+    "datasets",
+    "tasks",
+    "exclude",
+    "markers",
+)
 MODEL_KEYS = ("name", "adapter", "device", "batch_size", "params")
 DATASET_KEY_FIELDS = ("label_key", "batch_key", "species_key", "condition_key", "control_value")
 DATASET_KEYS = ("name", "dataset", "path", "params", "members", *DATASET_KEY_FIELDS)
@@ -190,9 +202,7 @@ def parse_suite(raw: Any, path: Path) -> Suite:
         _exclude_rule(ctx, f"exclude[{i}]", rule, names)
         for i, rule in enumerate(_list(ctx, "exclude", top.get("exclude", [])))
     )
-    markers = tuple(
-        _name(ctx, f"markers[{i}]", m) for i, m in enumerate(_list(ctx, "markers", top.get("markers", [])))
-    )
+    markers = tuple(_name(ctx, f"markers[{i}]", m) for i, m in enumerate(_list(ctx, "markers", top.get("markers", []))))
     return Suite(
         name=name,
         path=path,
@@ -230,16 +240,11 @@ def _model_entry(ctx: _Ctx, where: str, raw: Any) -> ModelEntry:
     adapter_ref = _typed(ctx, f"{where}.adapter", entry.get("adapter", name), str, "a string")
     params = dict(_typed(ctx, f"{where}.params", entry.get("params", {}), dict, "a mapping"))
     params.update({k: v for k, v in entry.items() if k not in MODEL_KEYS})
-    factory = _resolve_model(ctx, f"{where}.adapter" if "adapter" in entry else f"{where}.name", adapter_ref)
+    key = f"{where}.adapter" if "adapter" in entry else f"{where}.name"
     try:
-        adapter = factory(**params)
+        adapter = build_adapter(adapter_ref, params, name=name)
     except ScbenchError as exc:
-        raise ctx.error(where, str(exc)) from None
-    except TypeError as exc:
-        raise ctx.error(where, f"bad parameters for model {adapter_ref!r}: {exc}") from None
-    if not isinstance(adapter, ModelAdapter):
-        raise ctx.error(where, f"{adapter_ref!r} did not build a ModelAdapter (got {type(adapter).__name__})")
-    adapter.name = name
+        raise ctx.error(key, str(exc)) from None
     if "device" in entry:
         device = _typed(ctx, f"{where}.device", entry["device"], str, "'cpu' or 'cuda'")
         if device not in ("cpu", "cuda"):
@@ -250,26 +255,13 @@ def _model_entry(ctx: _Ctx, where: str, raw: Any) -> ModelEntry:
     return ModelEntry(name, adapter)
 
 
-def _resolve_model(ctx: _Ctx, where: str, ref: str) -> Callable[..., Any]:
-    if ":" in ref:
-        try:
-            return registry.import_object(ref)
-        except ScbenchError as exc:
-            raise ctx.error(where, str(exc)) from None
-    if ref not in registry.models:
-        raise ctx.error(where, _unknown("model", ref, registry.models.names()))
-    return registry.models.get(ref)
-
-
 def _dataset_entry(ctx: _Ctx, where: str, raw: Any) -> DatasetEntry:
     from .datasets import file_dataset, parse_dataset_ref
 
     if isinstance(raw, str):
         raw = {"dataset": raw}
     entry = _mapping(ctx, where, raw, DATASET_KEYS, what="a dataset name or mapping")
-    keys = {
-        k: _typed(ctx, f"{where}.{k}", entry[k], str, "a string") for k in DATASET_KEY_FIELDS if k in entry
-    }
+    keys = {k: _typed(ctx, f"{where}.{k}", entry[k], str, "a string") for k in DATASET_KEY_FIELDS if k in entry}
     if "path" in entry and "members" in entry:
         raise ctx.error(where, "give either path (a file) or members (a group), not both")
     if "path" in entry:
@@ -297,7 +289,9 @@ def _dataset_entry(ctx: _Ctx, where: str, raw: Any) -> DatasetEntry:
         from .datasets import group_dataset
 
         try:
-            spec = group_dataset(name, members, **({"species_key": keys["species_key"]} if "species_key" in keys else {}))
+            spec = group_dataset(
+                name, members, **({"species_key": keys["species_key"]} if "species_key" in keys else {})
+            )
         except ScbenchError as exc:
             raise ctx.error(where, str(exc)) from None
         return DatasetEntry(name, spec)

@@ -44,8 +44,10 @@ def test_compare_uses_stored_tolerance_then_suite_tolerance_and_spread(tmp_path:
         "m3": BaselineEntry(0.5, "higher", 0.01, std=0.02, n_seeds=5),
     }
     verdicts = file.compare(
-        "s[a-b-c]", {"m1": (0.48, "higher"), "m2": (0.48, "higher"), "m3": (0.48, "higher"), "m4": (1.0, "higher")},
-        lambda metric: 0.05, z=3.0,
+        "s[a-b-c]",
+        {"m1": (0.48, "higher"), "m2": (0.48, "higher"), "m3": (0.48, "higher"), "m4": (1.0, "higher")},
+        lambda metric: 0.05,
+        z=3.0,
     )
     by_name = {v.metric: v for v in verdicts}
     assert by_name["m1"].status == "regressed" and by_name["m1"].tolerance == 0.01
@@ -76,8 +78,14 @@ def test_update_reports_added_changed_removed_and_keeps_other_items(tmp_path: Pa
     [
         ("{", "not valid JSON (line 1, column 2"),
         ('{"version": 99, "entries": {}}', "format version 99 is not supported"),
-        ('{"version": 1, "entries": {"s[x]": {"m": {"value": 1}}}}', "entries['s[x]']['m']: missing or malformed field"),
-        ('{"version": 1, "entries": {"s[x]": {"m": {"value": 1, "direction": "up"}}}}', "direction must be 'higher' or 'lower'"),
+        (
+            '{"version": 1, "entries": {"s[x]": {"m": {"value": 1}}}}',
+            "entries['s[x]']['m']: missing or malformed field",
+        ),
+        (
+            '{"version": 1, "entries": {"s[x]": {"m": {"value": 1, "direction": "up"}}}}',
+            "direction must be 'higher' or 'lower'",
+        ),
         ("[]", "expected an object with 'version', 'suite' and 'entries'"),
     ],
 )

@@ -91,4 +91,6 @@ def test_invalid_outputs_raise_model_error_naming_model_and_dataset(params: dict
 
 def test_output_the_model_does_not_provide() -> None:
     with pytest.raises(ModelError, match="does not provide reconstruction"):
-        Outputs(CountingModel(), small_dataset(), RunContext(), OutputStore(None)).reconstruction(AnnData(np.zeros((20, 6))), "m")
+        Outputs(CountingModel(), small_dataset(), RunContext(), OutputStore(None)).reconstruction(
+            AnnData(np.zeros((20, 6))), "m"
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,10 @@ REPORT_VERSION = 1
 
 
 def build_report(
-    results: Iterable[CaseResult], environment: dict[str, Any], suites: dict[str, dict[str, Any]], options: dict[str, Any]
+    results: Iterable[CaseResult],
+    environment: dict[str, Any],
+    suites: dict[str, dict[str, Any]],
+    options: dict[str, Any],
 ) -> dict[str, Any]:
     items = sorted(results, key=lambda r: r.id)
     counts: dict[str, int] = {}
@@ -28,7 +31,7 @@ def build_report(
     return {
         "format": "pytest-scbench-report",
         "version": REPORT_VERSION,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "environment": environment,
         "options": options,
         "suites": suites,

@@ -16,7 +16,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], align_right: Seq
     right = list(align_right) if align_right is not None else [False] * len(header)
 
     def fmt(cells: Sequence[str]) -> str:
-        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
+        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)]
         return "  ".join(parts).rstrip()
 
     return [fmt(header), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
@@ -33,7 +33,14 @@ def verdict_table(result: CaseResult) -> list[str]:
     rows = []
     for name, v in result.verdicts.items():
         rows.append(
-            [name, _num(v["baseline"]), _num(v["value"]), _num(v["difference"], signed=True), _num(v["tolerance"]), v["status"].upper() if v["status"] != "ok" else "ok"]
+            [
+                name,
+                _num(v["baseline"]),
+                _num(v["value"]),
+                _num(v["difference"], signed=True),
+                _num(v["tolerance"]),
+                v["status"].upper() if v["status"] != "ok" else "ok",
+            ]
         )
     return table(
         ["metric", "baseline", "value", "difference", "tolerance", "status"],

@@ -22,13 +22,17 @@ def test_one_item_per_combination_with_readable_ids(project: pytest.Pytester) ->
 
 def test_k_selects_exactly_the_matching_items(project: pytest.Pytester) -> None:
     result = project.runpytest("--collect-only", "-q", "suites", "-k", "pca and clustering")
-    result.stdout.fnmatch_lines(["suites/demo.yaml::demo[pca-pbmc68k-clustering]", "*1/4 tests collected (3 deselected)*"])
+    result.stdout.fnmatch_lines(
+        ["suites/demo.yaml::demo[pca-pbmc68k-clustering]", "*1/4 tests collected (3 deselected)*"]
+    )
 
 
 def test_items_run_and_pass_without_baselines(project: pytest.Pytester) -> None:
     result = project.runpytest("suites", "-k", "embedding")
     result.assert_outcomes(passed=2, deselected=2)
-    result.stdout.fnmatch_lines(["*scbench summary*", "*demo / pbmc68k*", "note: 2 item(s) have metrics without a stored baseline*"])
+    result.stdout.fnmatch_lines(
+        ["*scbench summary*", "*demo / pbmc68k*", "note: 2 item(s) have metrics without a stored baseline*"]
+    )
 
 
 def test_task_needing_an_output_the_model_lacks_is_skipped_with_reason(project: pytest.Pytester) -> None:
@@ -116,7 +120,17 @@ def test_no_item_collected_exits_5_and_says_so(project: pytest.Pytester) -> None
         ("name: demo\nmodels: [pca\n", "*suites/demo.yaml: line 3, column 1: not valid YAML*"),
         ("", "*suites/demo.yaml: the suite file is empty*"),
     ],
-    ids=["unknown-model", "unknown-task", "unknown-dataset", "misspelt-key", "wrong-type", "bad-tolerance", "bad-param", "bad-yaml", "empty"],
+    ids=[
+        "unknown-model",
+        "unknown-task",
+        "unknown-dataset",
+        "misspelt-key",
+        "wrong-type",
+        "bad-tolerance",
+        "bad-param",
+        "bad-yaml",
+        "empty",
+    ],
 )
 def test_bad_suite_fails_collection_with_file_key_and_allowed_names(
     project: pytest.Pytester, suite: str, expected: str

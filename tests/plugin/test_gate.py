@@ -58,7 +58,9 @@ def test_raised_baseline_fails_exactly_that_item_with_table_and_update_restores(
 
     result = project.runpytest(*EMBEDDING_ONLY, "--scbench-update-baselines")
     result.assert_outcomes(passed=2, deselected=2)
-    result.stdout.fnmatch_lines(["baselines updated: *demo.json: 0 added, 1 changed, 0 removed", f"  changed: {item} asw_label: *"])
+    result.stdout.fnmatch_lines(
+        ["baselines updated: *demo.json: 0 added, 1 changed, 0 removed", f"  changed: {item} asw_label: *"]
+    )
     assert read_json(baseline_path(project))["entries"][item]["asw_label"]["value"] == original
     project.runpytest(*EMBEDDING_ONLY).assert_outcomes(passed=2, deselected=2)
 
@@ -121,7 +123,9 @@ def test_update_touches_only_completed_items_and_reports_removed_metrics(project
     baseline_path(project).write_text(json.dumps(stored))
     result = project.runpytest("suites", "-k", "pca and embedding", "--scbench-update-baselines")
     result.assert_outcomes(passed=1, deselected=3)
-    result.stdout.fnmatch_lines(["baselines updated: *0 added, 0 changed, 1 removed", "  removed: demo[pca-pbmc68k-embedding] gone"])
+    result.stdout.fnmatch_lines(
+        ["baselines updated: *0 added, 0 changed, 1 removed", "  removed: demo[pca-pbmc68k-embedding] gone"]
+    )
     after = read_json(baseline_path(project))["entries"]
     assert after["demo[other-item]"] == stored["entries"]["demo[other-item]"]
     assert after["demo[random-pbmc68k-embedding]"] == stored["entries"]["demo[random-pbmc68k-embedding]"]

@@ -8,7 +8,9 @@ from pytest_scbench.device import cuda_device_count
 
 from .conftest import write_suite
 
-NEEDS_NO_CUDA = pytest.mark.skipif(cuda_device_count() > 0, reason="this machine has CUDA; the test checks the skip without it")
+NEEDS_NO_CUDA = pytest.mark.skipif(
+    cuda_device_count() > 0, reason="this machine has CUDA; the test checks the skip without it"
+)
 
 CUDA_SUITE = """
 name: demo
@@ -25,9 +27,13 @@ tasks: [embedding]
 def test_cuda_model_is_marked_gpu(project: pytest.Pytester) -> None:
     write_suite(project, CUDA_SUITE)
     result = project.runpytest("--collect-only", "-q", "suites", "-m", "gpu")
-    result.stdout.fnmatch_lines(["suites/demo.yaml::demo[[]random_gpu-pbmc68k-embedding[]]", "*1/2 tests collected (1 deselected)*"])
+    result.stdout.fnmatch_lines(
+        ["suites/demo.yaml::demo[[]random_gpu-pbmc68k-embedding[]]", "*1/2 tests collected (1 deselected)*"]
+    )
     result = project.runpytest("--collect-only", "-q", "suites", "-m", "not gpu")
-    result.stdout.fnmatch_lines(["suites/demo.yaml::demo[[]random-pbmc68k-embedding[]]", "*1/2 tests collected (1 deselected)*"])
+    result.stdout.fnmatch_lines(
+        ["suites/demo.yaml::demo[[]random-pbmc68k-embedding[]]", "*1/2 tests collected (1 deselected)*"]
+    )
 
 
 @NEEDS_NO_CUDA
@@ -36,7 +42,9 @@ def test_cuda_item_skipped_without_cuda_with_reason(project: pytest.Pytester) ->
     result = project.runpytest("suites", "-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(
-        ["SKIPPED [1] suites/demo.yaml: the model needs CUDA but no CUDA device is available on this machine (use --scbench-device cpu*"]
+        [
+            "SKIPPED [1] suites/demo.yaml: the model needs CUDA but no CUDA device is available on this machine (use --scbench-device cpu*"
+        ]
     )
 
 
@@ -61,4 +69,6 @@ def test_bad_device_option_is_a_usage_error(project: pytest.Pytester) -> None:
 
 def test_markers_are_registered(project: pytest.Pytester) -> None:
     result = project.runpytest("--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.scbench:*", "@pytest.mark.gpu:*", "@pytest.mark.slow:*", "@pytest.mark.network:*"])
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.scbench:*", "@pytest.mark.gpu:*", "@pytest.mark.slow:*", "@pytest.mark.network:*"]
+    )

@@ -54,7 +54,9 @@ def test_terminal_grid_per_dataset(project: pytest.Pytester) -> None:
 
 
 def test_xdist_gives_the_same_report(project: pytest.Pytester) -> None:
-    serial = project.runpytest_subprocess("suites", "-p", "no:cacheprovider", "--scbench-json", "serial.json", "--scbench-no-cache")
+    serial = project.runpytest_subprocess(
+        "suites", "-p", "no:cacheprovider", "--scbench-json", "serial.json", "--scbench-no-cache"
+    )
     serial.assert_outcomes(passed=4)
     parallel = project.runpytest_subprocess(
         "suites", "-p", "no:cacheprovider", "-n", "2", "--scbench-json", "parallel.json", "--scbench-no-cache"
