@@ -91,11 +91,11 @@ def test_no_item_collected_exits_5_and_says_so(project: pytest.Pytester) -> None
     [
         (
             "name: demo\nmodels: [pcaa]\ndatasets: [pbmc68k]\ntasks: [embedding]\n",
-            "*suites/demo.yaml: models[[]0[]].name: unknown model 'pcaa' (did you mean 'pca'?); known: *hvg*pca*random*",
+            "*suites/demo.yaml: models[[]0[]].name: unknown model adapter 'pcaa'; did you mean 'pca'?*hvg*pca*random*",
         ),
         (
             "name: demo\nmodels: [pca]\ndatasets: [pbmc68k]\ntasks: [embeding]\n",
-            "*suites/demo.yaml: tasks[[]0[]].name: unknown task 'embeding' (did you mean 'embedding'?); known: *clustering*",
+            "*demo.yaml: tasks[[]0[]].name: unknown task 'embeding' (did you mean 'embedding'?); known: *clustering*",
         ),
         (
             "name: demo\nmodels: [pca]\ndatasets: [pbmc86k]\ntasks: [embedding]\n",

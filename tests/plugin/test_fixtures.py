@@ -11,7 +11,9 @@ def test_hand_written_benchmark_with_fixtures(project: pytest.Pytester) -> None:
         import numpy as np
         import pytest
 
-        def test_pca_separates_cell_types_better_than_random(scbench_dataset, scbench_model, scbench_outputs, scbench_device):
+        def test_pca_separates_cell_types_better_than_random(
+            scbench_dataset, scbench_model, scbench_outputs, scbench_device
+        ):
             assert scbench_device in ("cpu", "cuda")
             data = scbench_dataset("pbmc68k")
             labels = data.column("label")
