@@ -1,0 +1,169 @@
+"""The ``scbench`` command: look at what exists, and compare the JSON reports of two runs.
+
+It reads the same files the plugin writes (``--scbench-json``) and judges with the same
+rule as the gate (:func:`pytest_scbench.baselines.judge`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import registry
+from .baselines import judge
+from .errors import ScbenchError
+from .report.text import table
+from .suite import load_suite
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scbench", description="pytest-scbench: list what can be benchmarked, compare two runs."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_list = sub.add_parser("list", help="list registered models, datasets or tasks, or the items of suite files")
+    p_list.add_argument("what", choices=["models", "datasets", "tasks", "suites"], help="what to list")
+    p_list.add_argument("paths", nargs="*", type=Path, help="suite files or folders, for 'suites' (default: ./suites)")
+
+    p_cmp = sub.add_parser(
+        "compare",
+        help="compare two JSON reports; exit code 1 when a metric regressed beyond tolerance",
+        description="Compare the metrics of two --scbench-json reports item by item. A metric regressed when "
+        "NEW is worse than OLD by more than its tolerance (the one recorded in NEW, else --tolerance).",
+    )
+    p_cmp.add_argument("old", type=Path, help="the reference report")
+    p_cmp.add_argument("new", type=Path, help="the report to judge")
+    p_cmp.add_argument(
+        "--tolerance", type=float, default=0.02, help="tolerance where a report records none (default 0.02)"
+    )
+    p_cmp.add_argument("--all", action="store_true", help="list unchanged metrics too")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            return _list(args.what, args.paths)
+        return _compare(args.old, args.new, args.tolerance, args.all)
+    except ScbenchError as exc:
+        print(f"scbench: {exc}", file=sys.stderr)
+        return 2
+
+
+def _list(what: str, paths: list[Path]) -> int:
+    if what == "suites":
+        files = _suite_files(paths or [Path("suites")])
+        if not files:
+            raise ScbenchError(f"no suite file under {', '.join(map(str, paths or ['suites']))}")
+        for file in files:
+            suite = load_suite(file)
+            cases = suite.cases()
+            print(f"{file}: suite {suite.name!r}, {len(cases)} item(s), baselines {suite.baselines_path}")
+            for case in cases:
+                reason = case.skip_reason
+                print(f"  {case.id}" + (f"  (skipped: {reason})" if reason else ""))
+        return 0
+    rows = []
+    if what == "models":
+        for name in registry.models.names():
+            factory = registry.models.get(name)
+            provides = ", ".join(sorted(getattr(factory, "provides", ()))) or "?"
+            rows.append([name, provides, getattr(factory, "device", "?"), _first_line(factory.__doc__)])
+        header = ["model", "provides", "device", "description"]
+    elif what == "tasks":
+        for name in registry.tasks.names():
+            task = registry.tasks.get(name)
+            rows.append(
+                [
+                    name,
+                    ", ".join(sorted(task.requires_outputs)),
+                    ", ".join(sorted(task.requires_keys)),
+                    ", ".join(f"{k}={v!r}" for k, v in task.defaults.items()),
+                ]
+            )
+        header = ["task", "needs outputs", "needs keys", "parameters (defaults)"]
+    else:
+        for name in registry.datasets.names():
+            spec = registry.datasets.get(name)()
+            keys = ", ".join(f"{k}={v}" for k, v in vars(spec.keys).items() if v is not None)
+            rows.append([name, spec.organism, keys, ", ".join(spec.markers) or "offline"])
+        header = ["dataset", "organism", "keys", "markers"]
+    print("\n".join(table(header, rows)))
+    return 0
+
+
+def _suite_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        else:
+            files.append(path)
+    return files
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().splitlines()[0] if doc and doc.strip() else ""
+
+
+def _load(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScbenchError(f"{path}: cannot read report: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ScbenchError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(raw, dict) or raw.get("format") != "pytest-scbench-report":
+        raise ScbenchError(f"{path}: not a pytest-scbench JSON report (written by --scbench-json)")
+    return {item["id"]: item for item in raw.get("items", [])}
+
+
+def _compare(old_path: Path, new_path: Path, default_tolerance: float, show_all: bool) -> int:
+    old, new = _load(old_path), _load(new_path)
+    rows, regressions, improvements = [], 0, 0
+    for item_id in sorted(set(old) & set(new)):
+        before, after = old[item_id].get("metrics", {}), new[item_id].get("metrics", {})
+        tolerances = new[item_id].get("tolerances", {})
+        for metric in sorted(set(before) & set(after)):
+            a, b = before[metric], after[metric]
+            if a.get("value") is None or b.get("value") is None:
+                continue
+            tolerance = tolerances.get(metric, default_tolerance)
+            status = judge(b["value"], a["value"], b["direction"], tolerance)
+            regressions += status == "regressed"
+            improvements += status == "improved"
+            if status != "ok" or show_all:
+                rows.append(
+                    [
+                        item_id,
+                        metric,
+                        f"{a['value']:.4f}",
+                        f"{b['value']:.4f}",
+                        f"{b['value'] - a['value']:+.4f}",
+                        f"{tolerance:.4f}",
+                        status.upper() if status != "ok" else "ok",
+                    ]
+                )
+    if rows:
+        print(
+            "\n".join(
+                table(
+                    ["item", "metric", "old", "new", "difference", "tolerance", "status"],
+                    rows,
+                    [False, False, True, True, True, True, False],
+                )
+            )
+        )
+    only_old, only_new = sorted(set(old) - set(new)), sorted(set(new) - set(old))
+    for label, ids in (("only in old", only_old), ("only in new", only_new)):
+        if ids:
+            print(f"\n{label} ({len(ids)}): " + ", ".join(ids))
+    print(f"\n{regressions} regression(s), {improvements} improvement(s) in {len(set(old) & set(new))} shared item(s)")
+    return 1 if regressions else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
