@@ -1,0 +1,89 @@
+"""The scbench command: list and compare."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_scbench.cli import main
+from pytest_scbench.report.json_report import build_report, write_report
+from pytest_scbench.results import CaseResult
+
+
+def report(path: Path, values: dict[str, float]) -> Path:
+    results = [
+        CaseResult(
+            id=f"core[{model}-pbmc68k-clustering]",
+            suite="core",
+            model=model,
+            dataset="pbmc68k",
+            task="clustering",
+            metrics={"ari": {"value": value, "direction": "higher"}, "nmi": {"value": 0.5, "direction": "higher"}},
+            tolerances={"ari": 0.02, "nmi": 0.02},
+            completed=True,
+            outcome="passed",
+        )
+        for model, value in values.items()
+    ]
+    write_report(path, build_report(results, {}, {}, {}))
+    return path
+
+
+def test_compare_lists_exactly_the_planted_regression_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = report(tmp_path / "old.json", {"pca": 0.70, "hvg": 0.60, "random": 0.01})
+    new = report(tmp_path / "new.json", {"pca": 0.60, "hvg": 0.605, "random": 0.20})
+    assert main(["compare", str(old), str(new)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if line.startswith("core[")]
+    assert len(rows) == 2
+    assert rows[0].split()[:2] == ["core[pca-pbmc68k-clustering]", "ari"] and rows[0].endswith("REGRESSED")
+    assert rows[1].split()[:2] == ["core[random-pbmc68k-clustering]", "ari"] and rows[1].endswith("IMPROVED")
+    assert "1 regression(s), 1 improvement(s) in 3 shared item(s)" in out
+
+
+def test_compare_of_equal_runs_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = report(tmp_path / "old.json", {"pca": 0.70})
+    assert main(["compare", str(old), str(old), "--all"]) == 0
+    assert "0 regression(s), 0 improvement(s) in 1 shared item(s)" in capsys.readouterr().out
+
+
+def test_compare_reports_items_present_in_one_run_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = report(tmp_path / "old.json", {"pca": 0.70, "hvg": 0.6})
+    new = report(tmp_path / "new.json", {"pca": 0.70, "scgpt": 0.8})
+    assert main(["compare", str(old), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert "only in old (1): core[hvg-pbmc68k-clustering]" in out
+    assert "only in new (1): core[scgpt-pbmc68k-clustering]" in out
+
+
+def test_compare_rejects_files_that_are_not_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other.json"
+    other.write_text('{"a": 1}')
+    assert main(["compare", str(other), str(other)]) == 2
+    assert "not a pytest-scbench JSON report" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("what", ["models", "datasets", "tasks"])
+def test_list_registered(what: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", what]) == 0
+    out = capsys.readouterr().out
+    expected = {"models": ["random", "pca", "hvg"], "datasets": ["pbmc68k"], "tasks": ["clustering", "embedding"]}
+    for name in expected[what]:
+        assert f"\n{name} " in out
+
+
+def test_list_suites_shows_items_and_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "s.yaml").write_text("name: s\nmodels: [random, mean]\ndatasets: [pbmc68k]\ntasks: [embedding]\n")
+    assert main(["list", "suites", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "  s[random-pbmc68k-embedding]\n" in out
+    assert "  s[mean-pbmc68k-embedding]  (skipped: task 'embedding' needs embedding output" in out
+
+
+def test_list_suites_error_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "s.yaml").write_text("name: s\nmodels: [nope]\ndatasets: [pbmc68k]\ntasks: [embedding]\n")
+    assert main(["list", "suites", str(tmp_path / "s.yaml")]) == 2
+    assert "s.yaml: models[0].name: unknown model adapter 'nope'" in capsys.readouterr().err
