@@ -5,7 +5,7 @@ sets built from it, and the catalog of remote data sets). The names the rest of 
 package calls are re-exported here.
 """
 
-from . import batches, pbmc68k, perturb, species  # noqa: F401  (registers built-in data sets)
+from . import batches, catalog, pbmc68k, perturb, species  # noqa: F401  (registers built-in data sets)
 from .base import ROLES, Dataset, DatasetKeys, DatasetSpec, RemoteSource
 from .cache import DATA_DIR_ENV, default_data_dir
 from .files import file_dataset, read_data_file

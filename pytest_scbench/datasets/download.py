@@ -121,6 +121,29 @@ def record_sha256(lock_file: Path, key: str, url: str, sha256: str, size: int) -
             tmp.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
 
 
+def forget(path: Path, data_dir: Path) -> None:
+    """Delete a cached download and its recorded checksum (it proved unreadable)."""
+    path = Path(path)
+    lock_file = Path(data_dir) / LOCK_FILE
+    key = _lock_key(path, Path(data_dir))
+    path.unlink(missing_ok=True)
+    with FileLock(str(lock_file) + ".lock"):
+        try:
+            entries = json.loads(lock_file.read_text())
+        except (OSError, ValueError):
+            return
+        if isinstance(entries, dict) and entries.pop(key, None) is not None:
+            with atomic_output(lock_file) as tmp:
+                tmp.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
+
+
+def _lock_key(dest: Path, data_dir: Path) -> str:
+    try:
+        return str(dest.resolve().relative_to(data_dir.resolve()))
+    except ValueError:
+        return str(dest.resolve())
+
+
 def fetch(
     url: str,
     dest: Path,
@@ -142,10 +165,7 @@ def fetch(
     dest = Path(dest)
     data_dir = Path(data_dir)
     lock_file = data_dir / LOCK_FILE
-    try:
-        key = str(dest.resolve().relative_to(data_dir.resolve()))
-    except ValueError:
-        key = str(dest.resolve())
+    key = _lock_key(dest, data_dir)
     report = Progress(f"dataset {dataset!r}", progress)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(dest) + ".lock"):
@@ -234,6 +254,7 @@ def _transfer(url: str, part: Path, have: int, timeout: float, report: Progress)
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error holds the open response
         if exc.code == 416 and have:  # our partial file is not a prefix we can extend
             part.unlink()
             report.line("server refused to resume; starting over")
