@@ -59,6 +59,9 @@ class RemoteSource:
     license: str = ""
     citation: str = ""
     homepage: str = ""
+    #: A var column holding the ids of the spec's ``gene_id_type``, used as var_names
+    #: when the file's index holds something else (e.g. ``"ensembl_id"``).
+    gene_column: str | None = None
     #: Keep only cells whose obs column equals a value: ``(column, value)``; e.g. one
     #: tissue of an atlas shipped as a single file.
     subset: tuple[str, str] | None = None

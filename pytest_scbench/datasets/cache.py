@@ -49,6 +49,17 @@ def dataset_dirname(name: str, params: Mapping[str, Any] | None = None) -> str:
     return _UNSAFE.sub("_", name + "__" + "_".join(parts))
 
 
+def cache_dirname(spec_name: str) -> str:
+    """The cache folder of a data set given its spec name (``name`` or ``name?k=v``)."""
+    from .refs import parse_dataset_ref
+
+    try:
+        name, params = parse_dataset_ref(spec_name)
+    except Exception:
+        return _UNSAFE.sub("_", spec_name)
+    return dataset_dirname(name, params)
+
+
 def raw_path(data_dir: Path, dirname: str) -> Path:
     """``<data_dir>/<dirname>/raw/data.h5ad``."""
     return Path(data_dir) / dirname / "raw" / "data.h5ad"
