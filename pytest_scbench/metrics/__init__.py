@@ -1,5 +1,53 @@
-"""Metrics: pure functions of arrays, each documented with its definition and source."""
+"""Metrics: pure functions of arrays, each documented with its definition and source.
 
+Families: :mod:`.clustering` (ARI, NMI), :mod:`.silhouette` (label and batch ASW),
+:mod:`.classification` (accuracy, macro F1/precision/recall, OvR AUROC),
+:mod:`.neighborhood` (batch entropy, LISI, kBET, graph connectivity, on a shared kNN
+graph), :mod:`.expression` (MSE, MAE, Pearson, Jaccard). :mod:`.value` holds the
+direction-carrying :class:`MetricValue`.
+"""
+
+from .classification import ClassificationScores, classification_scores, macro_auroc_ovr
+from .clustering import adjusted_rand_index, normalized_mutual_info
+from .encoding import encode
+from .expression import jaccard, mae, mse, pearson, top_k
+from .neighborhood import (
+    batch_entropy,
+    clisi,
+    graph_connectivity,
+    ilisi,
+    kbet_acceptance,
+    kbet_per_label,
+    lisi,
+)
+from .silhouette import silhouette_batch, silhouette_label
 from .value import HIGHER, LOWER, Direction, MetricValue, higher, lower
 
-__all__ = ["HIGHER", "LOWER", "Direction", "MetricValue", "higher", "lower"]
+__all__ = [
+    "HIGHER",
+    "LOWER",
+    "ClassificationScores",
+    "Direction",
+    "MetricValue",
+    "adjusted_rand_index",
+    "batch_entropy",
+    "classification_scores",
+    "clisi",
+    "encode",
+    "graph_connectivity",
+    "higher",
+    "ilisi",
+    "jaccard",
+    "kbet_acceptance",
+    "kbet_per_label",
+    "lisi",
+    "lower",
+    "macro_auroc_ovr",
+    "mae",
+    "mse",
+    "normalized_mutual_info",
+    "pearson",
+    "silhouette_batch",
+    "silhouette_label",
+    "top_k",
+]

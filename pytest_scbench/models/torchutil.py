@@ -1,0 +1,47 @@
+"""Small torch helpers shared by the torch adapters: device choice and checked weight loading.
+
+torch is imported inside the functions, so importing the registry never imports torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ModelError
+from .base import RunContext
+
+if TYPE_CHECKING:
+    import torch
+
+
+def torch_device(ctx: RunContext, model: str) -> torch.device:
+    """The torch device for ``ctx.device``; a clear error where CUDA is asked for and absent."""
+    import torch
+
+    if ctx.device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"model {model!r}: device {ctx.device!r} requested but CUDA is not available")
+    return torch.device(ctx.device)
+
+
+def load_state(net: Any, state: dict[str, Any], path: Path, model: str) -> None:
+    """``net.load_state_dict(state)``, with a :class:`ModelError` that names the file and
+    every missing, unexpected or wrongly shaped key instead of torch's RuntimeError."""
+    own = net.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shapes = [
+        f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+        for k in sorted(set(own) & set(state))
+        if tuple(state[k].shape) != tuple(own[k].shape)
+    ]
+    if missing or unexpected or shapes:
+        parts = []
+        if missing:
+            parts.append(f"missing keys {missing[:8]}{' ...' if len(missing) > 8 else ''}")
+        if unexpected:
+            parts.append(f"unexpected keys {unexpected[:8]}{' ...' if len(unexpected) > 8 else ''}")
+        if shapes:
+            parts.append(f"shape mismatches {shapes[:8]}")
+        raise ModelError(f"model {model!r}: checkpoint {path} does not match its config: " + "; ".join(parts))
+    net.load_state_dict(state)

@@ -1,0 +1,156 @@
+"""What every task does with its inputs: validated embeddings, encoded columns, graphs.
+
+Errors are :class:`~pytest_scbench.errors.TaskError` messages that start with the test
+item and name the data set, the obs key and what is wrong, so the plugin can show them
+without a traceback. Missing columns are :class:`~pytest_scbench.errors.DatasetError`
+from :meth:`Dataset.column`, let through unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelError, TaskError
+from ..graph import KnnGraph, shared_graph
+from .base import TaskInputs
+
+_CODES_CACHE_SIZE = 16
+
+
+def where(inputs: TaskInputs, task: str) -> str:
+    """Prefix of every error message: the item (or task) and the data set."""
+    head = inputs.item or task
+    return f"{head}: dataset {inputs.dataset.name!r}"
+
+
+def fail(inputs: TaskInputs, task: str, message: str) -> TaskError:
+    """A :class:`TaskError` about ``inputs`` (raise it)."""
+    return TaskError(f"{where(inputs, task)}: {message}")
+
+
+def check_embedding(inputs: TaskInputs, task: str, X: object) -> np.ndarray:
+    """``X`` as a float32 (n_cells, n_dims) array, or a TaskError saying what is wrong."""
+    try:
+        arr = np.asarray(X, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise fail(inputs, task, f"the embedding is not a numeric array ({exc})") from exc
+    if arr.ndim != 2:
+        raise fail(
+            inputs,
+            task,
+            f"the embedding must be 2-dimensional (cells x dimensions), got shape {arr.shape}",
+        )
+    n = inputs.dataset.n_obs
+    if arr.shape[0] != n:
+        raise fail(
+            inputs, task, f"the embedding has {arr.shape[0]} rows but the dataset has {n} cells"
+        )
+    if arr.shape[1] < 1:
+        raise fail(inputs, task, "the embedding has 0 dimensions")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        rows = np.unique(np.nonzero(bad)[0])
+        raise fail(
+            inputs,
+            task,
+            f"the embedding has {int(bad.sum())} NaN/Inf values in {rows.size} rows "
+            f"(first rows: {rows[:5].tolist()})",
+        )
+    return arr
+
+
+def embedding(inputs: TaskInputs, task: str) -> np.ndarray:
+    """The model's embedding of the data set, validated.
+
+    An invalid output (wrong shape, NaN/Inf) becomes a TaskError that names the item.
+    """
+    try:
+        raw = inputs.outputs.embedding()
+    except ModelError as exc:
+        raise fail(inputs, task, str(exc)) from exc
+    return check_embedding(inputs, task, raw)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """An obs column as integer codes: ``categories[codes]`` are the values."""
+
+    role: str
+    key: str
+    codes: np.ndarray
+    categories: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.categories.size)
+
+    def sizes(self) -> np.ndarray:
+        return np.bincount(self.codes, minlength=self.n)
+
+
+_codes: OrderedDict[tuple[str, str, str, int], Encoded] = OrderedDict()
+_codes_lock = threading.Lock()
+
+
+def encoded(inputs: TaskInputs, task: str, role: str) -> Encoded:
+    """The column playing ``role``, encoded once per (data set, role) in this process.
+
+    Missing values are a TaskError (a cell without a label cannot be scored).
+    """
+    dataset = inputs.dataset
+    key = dataset.spec.keys.key_for(role) or ""
+    cache_key = (dataset.fingerprint, role, key, dataset.n_obs)
+    with _codes_lock:
+        hit = _codes.get(cache_key)
+        if hit is not None:
+            _codes.move_to_end(cache_key)
+            return hit
+    values = dataset.column(role)  # DatasetError when missing: let it through
+    missing = pd.isna(values)
+    if np.any(missing):
+        raise fail(
+            inputs,
+            task,
+            f"{role} column {key!r} has {int(np.sum(missing))} missing values "
+            f"(of {values.shape[0]} cells); fill or drop them",
+        )
+    codes, categories = pd.factorize(pd.Series(values).astype(str), sort=True)
+    result = Encoded(role, key, codes.astype(np.int64), np.asarray(categories, dtype=object))
+    with _codes_lock:
+        _codes[cache_key] = result
+        while len(_codes) > _CODES_CACHE_SIZE:
+            _codes.popitem(last=False)
+    return result
+
+
+def require_groups(inputs: TaskInputs, task: str, column: Encoded, minimum: int = 2) -> None:
+    """A TaskError unless ``column`` has at least ``minimum`` distinct values."""
+    if column.n < minimum:
+        only = ", ".join(map(repr, column.categories[:3].tolist()))
+        raise fail(
+            inputs,
+            task,
+            f"{column.role} column {column.key!r} has {column.n} distinct value(s) ({only}); "
+            f"{task} needs at least {minimum}",
+        )
+
+
+def graph(inputs: TaskInputs, X: np.ndarray, k: int) -> KnnGraph:
+    """The shared kNN graph of the model's embedding (see :mod:`pytest_scbench.graph`)."""
+    return shared_graph(inputs.outputs.key("embedding"), X, k, inputs.seed)
+
+
+def control_embedding(shape: tuple[int, int], seed: int) -> np.ndarray:
+    """The negative control: standard normal values of the embedding's shape, seeded."""
+    return np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
+
+
+def control_graph(X_control: np.ndarray, k: int, seed: int) -> KnnGraph:
+    """The shared kNN graph of the control embedding of this shape and seed."""
+    n, d = X_control.shape
+    return shared_graph(f"control:{n}x{d}:seed={seed}", X_control, k, seed)

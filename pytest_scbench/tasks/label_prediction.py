@@ -1,0 +1,187 @@
+"""``label_prediction``: cross-validated classifiers predict the labels from the embedding."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ..metrics import classification_scores, higher
+from ..registry import register_task
+from .base import Task, TaskInputs, TaskResult
+from .common import control_embedding, embedding, encoded, fail
+from .params import check_choices, check_positive
+
+#: Score names, in the order reported; metric names are ``<classifier>_<score>`` and
+#: ``mean_<score>`` (the mean over the classifiers run).
+SCORES = ("accuracy", "macro_f1", "macro_precision", "macro_recall", "macro_auroc")
+CLASSIFIERS = ("lr", "knn", "rf")
+
+
+def make_classifier(name: str, seed: int, rf_trees: int = 100) -> ClassifierMixin:
+    """A fresh, seeded classifier, as cz-benchmarks' label prediction task builds them.
+
+    ``lr``: scaling (no centring) then logistic regression (lbfgs, L2, C=1; ``max_iter``
+    raised to 1000 so it converges instead of warning); ``knn``: scaling then 5 nearest
+    neighbours (uniform weights); ``rf``: random forest (``rf_trees`` trees, seeded,
+    both CPU cores: the trees do not depend on the thread count).
+    """
+    if name == "lr":
+        return Pipeline(
+            [("scaler", StandardScaler(with_mean=False)), ("lr", LogisticRegression(max_iter=1000))]
+        )
+    if name == "knn":
+        return Pipeline(
+            [("scaler", StandardScaler(with_mean=False)), ("knn", KNeighborsClassifier(5))]
+        )
+    if name == "rf":
+        return RandomForestClassifier(n_estimators=rf_trees, random_state=seed, n_jobs=-1)
+    raise ValueError(f"unknown classifier {name!r}")
+
+
+@register_task("label_prediction")
+class LabelPrediction(Task):
+    """Predict the labels with cross-validated classifiers.
+
+    Classes with fewer than ``min_class_size`` (10) cells are dropped (listed in
+    ``details``); the rest are split into ``n_folds`` (5) stratified, shuffled, seeded
+    folds; each classifier of ``classifiers`` (``lr``, ``knn``, ``rf``; see
+    :func:`make_classifier`) is trained on each fold's training part and scored on its
+    test part. Every score is the mean over folds.
+
+    Metrics (all higher is better, in [0, 1]): ``<clf>_accuracy``, ``<clf>_macro_f1``,
+    ``<clf>_macro_precision``, ``<clf>_macro_recall``, ``<clf>_macro_auroc`` for each
+    classifier, and ``mean_<score>``, the mean over classifiers. Macro scores average
+    over classes unweighted (also with two classes, where cz-benchmarks reports the
+    positive class's F1). ``details["per_class_f1"][clf][label]`` is each class's F1,
+    mean over folds. Controls: the same on a random embedding of the same shape.
+    """
+
+    name = "label_prediction"
+    requires_outputs = frozenset({"embedding"})
+    requires_keys = frozenset({"label"})
+    defaults: dict[str, Any] = {
+        "classifiers": list(CLASSIFIERS),
+        "n_folds": 5,
+        "min_class_size": 10,
+        "rf_trees": 100,
+        "controls": True,
+    }
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        check_choices(self.name, "classifiers", self.params["classifiers"], CLASSIFIERS)
+        check_positive(self.name, "n_folds", self.params["n_folds"], minimum=2)
+        check_positive(self.name, "min_class_size", self.params["min_class_size"], minimum=1)
+        check_positive(self.name, "rf_trees", self.params["rf_trees"], minimum=1)
+
+    def run(self, inputs: TaskInputs) -> TaskResult:
+        X = embedding(inputs, self.name)
+        labels = encoded(inputs, self.name, "label")
+        keep, y, class_names, dropped = self._filter(inputs, labels.codes, labels.categories)
+        folds = self._folds(y, inputs.seed)
+        scores, per_class = self.evaluate(X[keep], y, len(class_names), folds, inputs.seed)
+        details: dict[str, Any] = {
+            "n_cells": int(keep.size),
+            "n_classes": len(class_names),
+            "dropped_classes": dropped,
+            "per_class_f1": {
+                clf: {str(class_names[c]): _json_float(v) for c, v in enumerate(values)}
+                for clf, values in per_class.items()
+            },
+        }
+        controls: dict[str, float] = {}
+        if self.params["controls"]:
+            Xc = control_embedding(X.shape, inputs.seed)
+            controls, _ = self.evaluate(Xc[keep], y, len(class_names), folds, inputs.seed)
+        return TaskResult(
+            metrics={name: higher(value) for name, value in scores.items()},
+            details=details,
+            controls=controls,
+        )
+
+    def _filter(
+        self, inputs: TaskInputs, codes: np.ndarray, categories: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+        """Cells kept, their class codes (re-encoded), class names and dropped classes."""
+        sizes = np.bincount(codes, minlength=categories.size)
+        minimum = self.params["min_class_size"]
+        n_folds = self.params["n_folds"]
+        big = sizes >= minimum
+        dropped = {str(categories[c]): int(sizes[c]) for c in np.flatnonzero(~big)}
+        key = inputs.dataset.spec.keys.key_for("label")
+        if big.sum() < 2:
+            raise fail(
+                inputs,
+                self.name,
+                f"label column {key!r} has {int(big.sum())} class(es) with at least "
+                f"min_class_size={minimum} cells (sizes: {_sizes(categories, sizes)}); "
+                "label prediction needs two",
+            )
+        small = np.flatnonzero(big & (sizes < n_folds))
+        if small.size:
+            raise fail(
+                inputs,
+                self.name,
+                f"label column {key!r}: classes {_sizes(categories[small], sizes[small])} have "
+                f"fewer cells than n_folds={n_folds}; raise min_class_size to at least {n_folds} "
+                "or lower n_folds",
+            )
+        keep = np.flatnonzero(big[codes])
+        remap = np.cumsum(big) - 1
+        return keep, remap[codes[keep]], categories[big], dropped
+
+    def _folds(self, y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        splitter = StratifiedKFold(n_splits=self.params["n_folds"], shuffle=True, random_state=seed)
+        return list(splitter.split(np.zeros(y.size), y))
+
+    def evaluate(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        n_classes: int,
+        folds: list[tuple[np.ndarray, np.ndarray]],
+        seed: int,
+    ) -> tuple[dict[str, float], dict[str, list[float]]]:
+        """Mean-over-folds scores per classifier and their means; per-class F1 per classifier."""
+        metrics: dict[str, float] = {}
+        per_class: dict[str, list[float]] = {}
+        for clf_name in self.params["classifiers"]:
+            fold_scores = []
+            for train, test in folds:
+                model = make_classifier(clf_name, seed, self.params["rf_trees"])
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    model.fit(X[train], y[train])
+                proba = np.zeros((test.size, n_classes))
+                proba[:, model.classes_] = model.predict_proba(X[test])
+                y_pred = model.classes_[np.argmax(proba[:, model.classes_], axis=1)]
+                fold_scores.append(classification_scores(y[test], y_pred, proba, n_classes))
+            for score in SCORES:
+                metrics[f"{clf_name}_{score}"] = float(np.mean([getattr(f, score) for f in fold_scores]))
+            per_class[clf_name] = np.nanmean(
+                np.vstack([f.per_class_f1 for f in fold_scores]), axis=0
+            ).tolist()
+        for score in SCORES:
+            metrics[f"mean_{score}"] = float(
+                np.mean([metrics[f"{c}_{score}"] for c in self.params["classifiers"]])
+            )
+        return metrics, per_class
+
+
+def _sizes(names: np.ndarray, sizes: np.ndarray) -> str:
+    shown = ", ".join(f"{n!s}: {int(s)}" for n, s in list(zip(names, sizes))[:8])
+    return shown + (", ..." if len(names) > 8 else "")
+
+
+def _json_float(value: float) -> float | None:
+    return None if not np.isfinite(value) else float(value)

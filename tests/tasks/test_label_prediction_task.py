@@ -1,0 +1,65 @@
+"""The label prediction task."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from pytest_scbench.tasks.label_prediction import LabelPrediction, make_classifier
+
+from .conftest import inputs_for
+from .helpers import blobs, make_dataset
+
+
+@pytest.fixture
+def noisy():
+    adata, X = blobs(n_cells=240, n_labels=3, separation=1.2, seed=5)
+    return make_dataset(adata, label_key="cell_type"), X
+
+
+def test_metric_names_and_ranges(noisy) -> None:
+    dataset, X = noisy
+    result = LabelPrediction(classifiers=["lr", "knn"]).run(inputs_for(dataset, X))
+    scores = ["accuracy", "macro_f1", "macro_precision", "macro_recall", "macro_auroc"]
+    expected = {f"{p}_{s}" for p in ("lr", "knn", "mean") for s in scores}
+    assert set(result.metrics) == expected
+    for name, value in result.metrics.items():
+        assert value.direction == "higher" and 0 <= value.value <= 1, name
+    assert result.metrics["mean_accuracy"].value == pytest.approx(
+        (result.metrics["lr_accuracy"].value + result.metrics["knn_accuracy"].value) / 2
+    )
+    assert set(result.controls) == expected
+    assert result.controls["mean_accuracy"] < result.metrics["mean_accuracy"].value
+    assert set(result.details["per_class_f1"]["lr"]) == {"type_0", "type_1", "type_2"}
+
+
+def test_matches_sklearn_cross_validation(noisy) -> None:
+    dataset, X = noisy
+    result = LabelPrediction(classifiers=["knn"], controls=False).run(inputs_for(dataset, X, seed=2))
+    y = dataset.adata.obs["cell_type"].cat.codes.to_numpy()
+    folds = StratifiedKFold(5, shuffle=True, random_state=2)
+    f1s = []
+    for train, test in folds.split(X, y):
+        model = make_classifier("knn", 2).fit(X[train], y[train])
+        f1s.append(f1_score(y[test], model.predict(X[test]), average="macro"))
+    assert result.metrics["knn_macro_f1"].value == pytest.approx(np.mean(f1s), abs=1e-12)
+    pred = cross_val_predict(make_classifier("knn", 2), X, y, cv=folds)
+    assert result.metrics["knn_accuracy"].value == pytest.approx(np.mean(pred == y), abs=1e-12)
+
+
+def test_seeded_and_deterministic(noisy) -> None:
+    dataset, X = noisy
+    task = LabelPrediction(classifiers=["rf"], rf_trees=20, n_folds=3)
+    a = task.run(inputs_for(dataset, X, seed=1))
+    b = task.run(inputs_for(dataset, X, seed=1))
+    assert a.metrics == b.metrics and a.controls == b.controls and a.details == b.details
+
+
+def test_perfect_beats_random() -> None:
+    adata, X = blobs(n_cells=200, n_labels=4, separation=10.0, seed=1)
+    dataset = make_dataset(adata, label_key="cell_type")
+    result = LabelPrediction(classifiers=["lr", "knn"]).run(inputs_for(dataset, X))
+    assert result.metrics["mean_accuracy"].value == 1.0
+    assert result.metrics["mean_accuracy"].value > result.controls["mean_accuracy"]

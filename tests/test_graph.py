@@ -1,0 +1,86 @@
+"""The shared kNN graph: exactness, the self-first convention, derived views, the cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from umap.umap_ import fuzzy_simplicial_set
+from scipy.sparse import coo_matrix
+
+from pytest_scbench.graph import GraphCache, compute_knn, umap_connectivities
+
+
+def _points(n: int = 300, d: int = 5, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
+
+
+def test_exact_matches_brute_force() -> None:
+    X = _points()
+    g = compute_knn(X, 10)
+    d = np.sqrt(((X[:, None, :].astype(np.float64) - X[None, :, :]) ** 2).sum(-1))
+    expected = np.argsort(d, axis=1, kind="stable")[:, :10]
+    assert g.method == "exact"
+    np.testing.assert_array_equal(g.indices[:, 0], np.arange(X.shape[0]))
+    np.testing.assert_array_equal(np.sort(g.indices, axis=1), np.sort(expected, axis=1))
+    np.testing.assert_allclose(g.distances, np.take_along_axis(d, g.indices, 1), atol=1e-4)
+
+
+def test_duplicates_keep_self_first() -> None:
+    X = np.repeat(_points(50), 2, axis=0)
+    g = compute_knn(X, 5)
+    np.testing.assert_array_equal(g.indices[:, 0], np.arange(100))
+    assert (g.distances[:, 0] == 0).all()
+    assert all(len(set(row)) == 5 for row in g.indices)
+
+
+def test_k_is_clipped_and_views_are_prefixes() -> None:
+    X = _points(20)
+    assert compute_knn(X, 50).k == 20
+    g = compute_knn(X, 10)
+    v = g.with_k(4)
+    assert v is g.with_k(4)
+    np.testing.assert_array_equal(v.indices, g.indices[:, :4])
+    assert g.with_k(99) is g
+
+
+def test_connectivities_match_umap() -> None:
+    X = _points(400, 8, seed=1)
+    g = compute_knn(X, 15)
+    ours = umap_connectivities(g.indices, g.distances)
+    ref = fuzzy_simplicial_set(
+        coo_matrix(([], ([], [])), shape=(400, 1)), 15, None, None,
+        knn_indices=g.indices, knn_dists=g.distances,
+    )[0].tocsr()
+    assert ours.nnz == ref.nnz
+    assert abs(ours - ref).max() < 1e-5
+    assert abs(ours - ours.T).max() == 0
+
+
+def test_approximate_search_is_close_to_exact() -> None:
+    X = _points(600, 6, seed=2)
+    approx = compute_knn(X, 10, method="pynndescent", seed=0)
+    exact = compute_knn(X, 10)
+    np.testing.assert_array_equal(approx.indices[:, 0], np.arange(600))
+    recall = np.mean([len(np.intersect1d(a, b)) / 10 for a, b in zip(approx.indices, exact.indices)])
+    assert recall > 0.95
+
+
+def test_cache_searches_once_per_key() -> None:
+    cache = GraphCache(size=2)
+    X = _points(200)
+    g15 = cache.get("emb:a", X, 15)
+    g90 = cache.get("emb:a", X, 90)
+    assert g15.k == 15 and g90.k == 90
+    np.testing.assert_array_equal(g90.indices[:, :15], g15.indices)
+    assert cache.searches == {("emb:a", 0): 1}
+    cache.get("emb:a", X, 150)  # more neighbours than prefetched: one new search
+    assert cache.searches[("emb:a", 0)] == 2
+    cache.get("emb:b", X, 15)
+    cache.get("emb:c", X, 15)  # evicts emb:a (size 2)
+    cache.get("emb:a", X, 15)
+    assert cache.searches[("emb:a", 0)] == 3
+
+
+def test_unknown_method() -> None:
+    with pytest.raises(ValueError, match="unknown kNN method"):
+        compute_knn(_points(10), 3, method="faiss")
