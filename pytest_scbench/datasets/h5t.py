@@ -44,7 +44,7 @@ FORMAT = "scbench-h5t"
 VERSION = 1
 #: Cells read per block when converting an ``.h5ad``.
 CONVERT_BLOCK = 20_000
-_DATA_CHUNK = 1 << 18
+_DATA_CHUNK = 1 << 15  # entries per HDF5 chunk of data/indices (128 KiB)
 
 
 def _set_attrs(obj: h5py.HLObject, mode: str, shape: list[int], dtype_save: str, dtype_load: str) -> None:
