@@ -68,8 +68,15 @@ def stream(path: Path, out: Path, batch_size: int) -> dict[str, float]:
     # VmHWM is this process image's peak RSS. (getrusage's ru_maxrss is not used: Linux
     # carries it over exec from the forking parent, which had just generated the data.)
     peak = _status_bytes("VmHWM")
-    return {"cells": n_obs, "genes": n_vars, "baseline_rss": baseline, "peak_rss": peak,
-            "seconds": seconds, "cells_per_second": n_obs / seconds, "file_bytes": path.stat().st_size}
+    return {
+        "cells": n_obs,
+        "genes": n_vars,
+        "baseline_rss": baseline,
+        "peak_rss": peak,
+        "seconds": seconds,
+        "cells_per_second": n_obs / seconds,
+        "file_bytes": path.stat().st_size,
+    }
 
 
 def build(n_cells: int, workdir: Path) -> Path:
@@ -84,7 +91,9 @@ def build(n_cells: int, workdir: Path) -> Path:
     params = {**batches.DEFAULTS, "n_cells": n_cells}
     start = time.perf_counter()
     generate_h5t(base, batches.RECIPE, params, path, obs_columns=("bulk_labels", "batch"))
-    print(f"generated {path} ({path.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    print(
+        f"generated {path} ({path.stat().st_size / 1e9:.2f} GB) in {time.perf_counter() - start:.0f} s", file=sys.stderr
+    )
     return path
 
 
@@ -110,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         out = workdir / f"embedding_{n_cells}.npy"
         child = subprocess.run(
             [sys.executable, __file__, "--child", str(path), str(out), str(args.batch_size)],
-            capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         )
         if child.returncode != 0:
             print(child.stderr, file=sys.stderr)
@@ -120,15 +132,19 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{'cells':>10} {'file GB':>8} {'baseline MB':>12} {'peak MB':>8} {'stream MB':>9} {'s':>7} {'cells/s':>9}")
     for r in results:
-        print(f"{r['cells']:>10} {r['file_bytes'] / 1e9:>8.2f} {r['baseline_rss'] / 2**20:>12.0f} "
-              f"{r['peak_rss'] / 2**20:>8.0f} {(r['peak_rss'] - r['baseline_rss']) / 2**20:>9.0f} "
-              f"{r['seconds']:>7.1f} {r['cells_per_second']:>9.0f}")
+        print(
+            f"{r['cells']:>10} {r['file_bytes'] / 1e9:>8.2f} {r['baseline_rss'] / 2**20:>12.0f} "
+            f"{r['peak_rss'] / 2**20:>8.0f} {(r['peak_rss'] - r['baseline_rss']) / 2**20:>9.0f} "
+            f"{r['seconds']:>7.1f} {r['cells_per_second']:>9.0f}"
+        )
     peaks = [r["peak_rss"] for r in results]
     ratio = max(peaks) / min(peaks)
     flat = ratio <= FLAT_RATIO
     under = max(peaks) < LIMIT_BYTES
-    print(f"peak ratio largest/smallest: {ratio:.3f} (limit {FLAT_RATIO}) -> {'flat' if flat else 'NOT flat'}; "
-          f"max peak {max(peaks) / 2**30:.2f} GiB (limit 4 GiB) -> {'ok' if under else 'OVER'}")
+    print(
+        f"peak ratio largest/smallest: {ratio:.3f} (limit {FLAT_RATIO}) -> {'flat' if flat else 'NOT flat'}; "
+        f"max peak {max(peaks) / 2**30:.2f} GiB (limit 4 GiB) -> {'ok' if under else 'OVER'}"
+    )
     if args.json:
         args.json.write_text(json.dumps({"batch_size": args.batch_size, "results": results, "ratio": ratio}, indent=1))
     return 0 if flat and under else 1

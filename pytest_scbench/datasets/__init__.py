@@ -11,8 +11,8 @@ from .cache import DATA_DIR_ENV, default_data_dir
 from .files import file_dataset, read_data_file
 from .group import group_dataset
 from .h5t import H5tBatches, convert_h5ad_to_h5t, h5t_for, read_h5t, stream_h5t, write_h5t
-from .remote import remote_dataset
 from .refs import format_dataset_ref, parse_dataset_ref
+from .remote import remote_dataset
 from .validate import DatasetWarning, ValidationReport, validate
 
 __all__ = [

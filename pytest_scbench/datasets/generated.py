@@ -109,7 +109,9 @@ def _chunks(
         X = _redraw(X_base[rows], noisy[start:stop], rng)
         obs = base.obs.iloc[rows].copy()
         positions = np.arange(start, stop)
-        obs.index = np.where(noisy[start:stop], [f"{n}-r{p}" for n, p in zip(names[rows], positions)], names[rows])
+        obs.index = np.where(
+            noisy[start:stop], [f"{n}-r{p}" for n, p in zip(names[rows], positions, strict=True)], names[rows]
+        )
         obs["source_cell"] = names[rows]
         obs = generator.annotate(obs, positions)
         yield generator.transform(X, obs, rng), obs
@@ -173,7 +175,9 @@ def generate_h5t(
             if obs[column].dtype == object:
                 obs[column] = obs[column].astype("category")
         info = {"generator": recipe.name, "version": recipe.version, "params": params}
-        return writer.close(obs, {"scbench_fingerprint": fingerprint(recipe, params), "scbench_generator": json.dumps(info)})
+        return writer.close(
+            obs, {"scbench_fingerprint": fingerprint(recipe, params), "scbench_generator": json.dumps(info)}
+        )
 
 
 def fingerprint(recipe: Recipe, params: dict[str, Any]) -> str:

@@ -24,7 +24,10 @@ def _adata(X=None, genes=GENES, **obs) -> AnnData:
     return AnnData(X=X, obs=frame, var=pd.DataFrame(index=list(genes)))
 
 
-def _spec(keys: DatasetKeys = DatasetKeys(label_key="cell_type"), gene_id_type: str = "symbol"):
+LABELLED = DatasetKeys(label_key="cell_type")
+
+
+def _spec(keys: DatasetKeys = LABELLED, gene_id_type: str = "symbol"):
     return make_spec("toy", keys, "fp", lambda d: (None, None), gene_id_type=gene_id_type)
 
 
@@ -35,7 +38,11 @@ def test_clean_data_passes_silently(recwarn: pytest.WarningsRecorder) -> None:
 
 
 def test_missing_key_column_names_key_file_and_columns() -> None:
-    with pytest.raises(DatasetError, match=r"dataset 'toy' \(toy.h5ad\): batch_key 'batch' \(batch\) is not an obs column; columns are \['cell_type'\]"):
+    with pytest.raises(
+        DatasetError,
+        match=r"dataset 'toy' \(toy.h5ad\): batch_key 'batch' \(batch\) is not an obs column; "
+        r"columns are \['cell_type'\]",
+    ):
         validate(_adata(), _spec(DatasetKeys(label_key="cell_type", batch_key="batch")), "toy.h5ad")
 
 
