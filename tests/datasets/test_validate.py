@@ -73,6 +73,7 @@ def test_non_integer_counts_warn() -> None:
     assert report.non_integer
 
 
+@pytest.mark.filterwarnings("ignore:Variable names are not unique:UserWarning")  # anndata's own, on purpose
 def test_empty_cells_and_duplicate_genes_are_reported() -> None:
     X = np.array([[0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1], [2, 0, 0, 0, 0, 0]], dtype=np.float32)
     genes = ["CD3E", "CD3E", "LYZ", "NKG7", "LYZ", "GNLY"]
