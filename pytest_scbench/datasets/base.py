@@ -104,9 +104,7 @@ class DatasetSpec:
         except DatasetError:
             raise
         except Exception as exc:
-            raise DatasetError(
-                f"dataset {self.name!r}: loading failed: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise DatasetError(f"dataset {self.name!r}: loading failed: {type(exc).__name__}: {exc}") from exc
         return Dataset(self, adata)
 
 
@@ -161,7 +159,5 @@ class Dataset:
             )
         mask = condition.astype(str) == str(control)
         if not mask.any():
-            raise DatasetError(
-                f"dataset {self.name!r}: no cell has {self.spec.keys.condition_key} == {control!r}"
-            )
+            raise DatasetError(f"dataset {self.name!r}: no cell has {self.spec.keys.condition_key} == {control!r}")
         return Dataset(self.spec, self.adata[mask].copy())

@@ -37,10 +37,32 @@ SCPERTURB = "https://zenodo.org/records/13350497/files"
 TSV2_COLLECTION = "10df7690-6d10-4029-a47e-0f071bb2df83"
 #: Tissues of Tabula Sapiens v2 as cz-benchmarks names its files.
 TSV2_TISSUES = (
-    "Bladder", "Blood", "Bone_Marrow", "Ear", "Eye", "Fat", "Heart", "Large_Intestine",
-    "Liver", "Lung", "Lymph_Node", "Mammary", "Muscle", "Ovary", "Prostate",
-    "Salivary_Gland", "Skin", "Small_Intestine", "Spleen", "Stomach", "Testis", "Thymus",
-    "Tongue", "Trachea", "Uterus", "Vasculature",
+    "Bladder",
+    "Blood",
+    "Bone_Marrow",
+    "Ear",
+    "Eye",
+    "Fat",
+    "Heart",
+    "Large_Intestine",
+    "Liver",
+    "Lung",
+    "Lymph_Node",
+    "Mammary",
+    "Muscle",
+    "Ovary",
+    "Prostate",
+    "Salivary_Gland",
+    "Skin",
+    "Small_Intestine",
+    "Spleen",
+    "Stomach",
+    "Testis",
+    "Thymus",
+    "Tongue",
+    "Trachea",
+    "Uterus",
+    "Vasculature",
 )
 TSV2_CITATION = (
     "The Tabula Sapiens Consortium. Tabula Sapiens reveals transcription factor expression, "
@@ -69,6 +91,8 @@ SCPERTURB_CITATION = (
     "Peidli S, Green TD, Shen C, et al. scPerturb: harmonized single-cell perturbation data. "
     "Nature Methods 21, 531-540 (2024), doi:10.1038/s41592-023-02144-y"
 )
+
+
 @dataclass(frozen=True)
 class Screen:
     """One Perturb-seq screen: where its file is and how its columns read."""
@@ -117,8 +141,7 @@ PERTURB_SEQ = {
     "replogle2022_k562_essential": Screen(
         url=f"{SCPERTURB}/ReplogleWeissman2022_K562_essential.h5ad?download=1",
         filename="ReplogleWeissman2022_K562_essential.h5ad",
-        description="Genome-scale Perturb-seq, K562 essential-gene CRISPRi screen, Replogle et al. 2022 "
-        "(scPerturb)",
+        description="Genome-scale Perturb-seq, K562 essential-gene CRISPRi screen, Replogle et al. 2022 (scPerturb)",
         citation="Replogle JM, Saunders RA, Pogson AN, et al. Mapping information-rich genotype-phenotype "
         "landscapes with genome-scale Perturb-seq. Cell 185, 2559-2575 (2022), "
         f"doi:10.1016/j.cell.2022.05.013; harmonised by {SCPERTURB_CITATION}",
@@ -215,7 +238,5 @@ for _name in PERTURB_SEQ:
 
 #: Every name this module registers.
 CATALOG_NAMES = (
-    [f"tsv2_{t.lower()}" for t in TSV2_TISSUES]
-    + [f"spermatogenesis_{s}" for s in SPERMATOGENESIS]
-    + list(PERTURB_SEQ)
+    [f"tsv2_{t.lower()}" for t in TSV2_TISSUES] + [f"spermatogenesis_{s}" for s in SPERMATOGENESIS] + list(PERTURB_SEQ)
 )

@@ -24,7 +24,6 @@ import hashlib
 import http.client
 import json
 import os
-import socket
 import sys
 import time
 import urllib.error
@@ -70,8 +69,14 @@ class Progress:
             from tqdm import tqdm
 
             self._bar = tqdm(
-                total=total, initial=initial, unit="B", unit_scale=True, unit_divisor=1024,
-                desc=self.label, file=sys.stderr, leave=False,
+                total=total,
+                initial=initial,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc=self.label,
+                file=sys.stderr,
+                leave=False,
             )
 
     def update(self, n: int) -> None:
@@ -116,7 +121,12 @@ def record_sha256(lock_file: Path, key: str, url: str, sha256: str, size: int) -
                 entries = {}
         except (OSError, ValueError):
             entries = {}
-        entries[key] = {"url": url, "sha256": sha256, "size": size, "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        entries[key] = {
+            "url": url,
+            "sha256": sha256,
+            "size": size,
+            "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
         with atomic_output(lock_file) as tmp:
             tmp.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
 
@@ -187,7 +197,10 @@ def fetch(
             if expected is None or actual == expected:
                 break
             part.unlink()
-            report.line(f"downloaded file has sha256 {actual}, expected {expected}" + (": fetching again" if attempt == 1 else ""))
+            report.line(
+                f"downloaded file has sha256 {actual}, expected {expected}"
+                + (": fetching again" if attempt == 1 else "")
+            )
         else:
             raise DatasetError(
                 f"dataset {dataset!r}: the file downloaded from {url} has sha256 {actual}, "
@@ -291,7 +304,7 @@ def _copy(response: http.client.HTTPResponse, out: BinaryIO, report: Progress, t
                 out.write(exc.partial)
                 written += len(exc.partial)
                 break
-            except (ConnectionError, socket.timeout):
+            except (TimeoutError, ConnectionError):
                 break
             if not block:
                 break

@@ -55,10 +55,7 @@ def describe_read_error(exc: BaseException) -> str:
     text = str(exc)
     match = _TRUNCATED.search(text)
     if match:
-        return (
-            f"the file is truncated: it has {int(match.group(1))} bytes but its header "
-            f"says {int(match.group(2))}"
-        )
+        return f"the file is truncated: it has {int(match.group(1))} bytes but its header says {int(match.group(2))}"
     if "truncated" in text.lower():
         return "the file is truncated"
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
@@ -73,20 +70,15 @@ def read_h5ad(path: Path | str, *, dataset: str) -> AnnData:
         with h5py.File(path, "r") as handle:
             missing = [k for k in ("X", "obs", "var") if k not in handle]
     except Exception as exc:
-        raise DatasetError(
-            f"dataset {dataset!r}: cannot open {str(path)!r}: {describe_read_error(exc)}"
-        ) from exc
+        raise DatasetError(f"dataset {dataset!r}: cannot open {str(path)!r}: {describe_read_error(exc)}") from exc
     if missing:
         raise DatasetError(
-            f"dataset {dataset!r}: {str(path)!r} is HDF5 but not an AnnData .h5ad file "
-            f"(no {', '.join(missing)})"
+            f"dataset {dataset!r}: {str(path)!r} is HDF5 but not an AnnData .h5ad file (no {', '.join(missing)})"
         )
     try:
         return ad.read_h5ad(path)
     except Exception as exc:
-        raise DatasetError(
-            f"dataset {dataset!r}: cannot read {str(path)!r}: {describe_read_error(exc)}"
-        ) from exc
+        raise DatasetError(f"dataset {dataset!r}: cannot read {str(path)!r}: {describe_read_error(exc)}") from exc
 
 
 def read_data_file(path: Path | str, *, dataset: str) -> AnnData:
@@ -156,9 +148,7 @@ def file_dataset(
         names = _peek_var_names(path)
         gene_id_type = detect_gene_id_type(names) if names else "symbol"
     elif gene_id_type not in GENE_ID_TYPES:
-        raise DatasetError(
-            f"dataset {name!r}: gene_id_type {gene_id_type!r} is not one of {list(GENE_ID_TYPES)}"
-        )
+        raise DatasetError(f"dataset {name!r}: gene_id_type {gene_id_type!r} is not one of {list(GENE_ID_TYPES)}")
 
     def load(data_dir: Path) -> tuple[AnnData, Path]:
         return read_data_file(path, dataset=name), path

@@ -109,7 +109,9 @@ def _chunks(
         X = _redraw(X_base[rows], noisy[start:stop], rng)
         obs = base.obs.iloc[rows].copy()
         positions = np.arange(start, stop)
-        obs.index = np.where(noisy[start:stop], [f"{n}-r{p}" for n, p in zip(names[rows], positions)], names[rows])
+        obs.index = np.where(
+            noisy[start:stop], [f"{n}-r{p}" for n, p in zip(names[rows], positions, strict=True)], names[rows]
+        )
         obs["source_cell"] = names[rows]
         obs = generator.annotate(obs, positions)
         yield generator.transform(X, obs, rng), obs
@@ -146,6 +148,36 @@ def generate(base: AnnData, recipe: Recipe, params: dict[str, Any]) -> AnnData:
         "truth": generator.truth(),
     }
     return adata
+
+
+def generate_h5t(
+    base: AnnData, recipe: Recipe, params: dict[str, Any], path: Path, *, obs_columns: tuple[str, ...] | None = None
+) -> Path:
+    """Stream the generated set straight into an ``.h5t`` (never the whole matrix in memory).
+
+    This is how benchmarks build sets of millions of cells. ``obs_columns`` limits the obs
+    columns written (all by default); the truth goes into the root attribute
+    ``scbench_truth`` only as the generator's name, version and parameters.
+    """
+    import json
+
+    from .h5t import H5tWriter
+
+    generator, chunks, total = iter_generated(base, recipe, params)
+    frames = []
+    writer = H5tWriter(path, total, generator.var)
+    with writer:
+        for X, obs in chunks:
+            writer.append(X)
+            frames.append(obs if obs_columns is None else obs[list(obs_columns)])
+        obs = pd.concat(frames)
+        for column in obs.columns:
+            if obs[column].dtype == object:
+                obs[column] = obs[column].astype("category")
+        info = {"generator": recipe.name, "version": recipe.version, "params": params}
+        return writer.close(
+            obs, {"scbench_fingerprint": fingerprint(recipe, params), "scbench_generator": json.dumps(info)}
+        )
 
 
 def fingerprint(recipe: Recipe, params: dict[str, Any]) -> str:

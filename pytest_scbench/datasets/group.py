@@ -75,13 +75,13 @@ def group_dataset(name: str, members: list[DatasetSpec], species_key: str = "spe
 
     def load(data_dir: Path) -> tuple[AnnData, None]:
         parts = [m.loader(data_dir) for m in members]
-        genes = [_gene_names(m, a, reference) for m, a in zip(members, parts)]
+        genes = [_gene_names(m, a, reference) for m, a in zip(members, parts, strict=True)]
         shared = set(genes[0]).intersection(*map(set, genes[1:])) - {""}
         order = [g for g in dict.fromkeys(genes[0]) if g in shared]
         if not order:
             raise DatasetError(f"grouped dataset {name!r}: its members share no gene")
         matrices, frames = [], []
-        for member, adata, names, value in zip(members, parts, genes, species):
+        for member, adata, names, value in zip(members, parts, genes, species, strict=True):
             position = {g: i for i, g in enumerate(names) if g in shared}
             X = adata.X[:, [position[g] for g in order]]
             matrices.append(sp.csr_matrix(X, dtype=np.float32))
@@ -97,9 +97,7 @@ def group_dataset(name: str, members: list[DatasetSpec], species_key: str = "spe
             frames.append(obs)
         obs = pd.concat(frames)
         if not obs.index.is_unique:
-            obs.index = pd.Index(
-                [f"{m}/{c}" for m, c in zip(obs[MEMBER_KEY], obs.index)]
-            )
+            obs.index = pd.Index([f"{m}/{c}" for m, c in zip(obs[MEMBER_KEY], obs.index, strict=True)])
         for column in obs.columns:
             obs[column] = obs[column].astype("category")
         adata = AnnData(X=sp.vstack(matrices, format="csr"), obs=obs, var=pd.DataFrame(index=pd.Index(order)))

@@ -44,7 +44,7 @@ FORMAT = "scbench-h5t"
 VERSION = 1
 #: Cells read per block when converting an ``.h5ad``.
 CONVERT_BLOCK = 20_000
-_DATA_CHUNK = 1 << 18
+_DATA_CHUNK = 1 << 15  # entries per HDF5 chunk of data/indices (128 KiB)
 
 
 def _set_attrs(obj: h5py.HLObject, mode: str, shape: list[int], dtype_save: str, dtype_load: str) -> None:
@@ -184,7 +184,9 @@ class H5tWriter:
             self.abort(exc)
 
 
-def write_h5t(adata: AnnData, path: Path | str, *, block: int = CONVERT_BLOCK, attrs: dict[str, Any] | None = None) -> Path:
+def write_h5t(
+    adata: AnnData, path: Path | str, *, block: int = CONVERT_BLOCK, attrs: dict[str, Any] | None = None
+) -> Path:
     """Write an in-memory AnnData (counts in ``X``) as an ``.h5t``."""
     writer = H5tWriter(path, adata.n_obs, adata.var)
     with writer:
@@ -263,7 +265,11 @@ def _open(path: Path | str, dataset: str) -> h5py.File:
         handle = h5py.File(path, "r")
     except Exception as exc:
         raise DatasetError(f"dataset {dataset!r}: cannot open {str(path)!r}: {describe_read_error(exc)}") from exc
-    missing = [k for k in ("central/data", "central/indices", "central/indptr", "0/obs_names", "1/var_names") if k not in handle]
+    missing = [
+        k
+        for k in ("central/data", "central/indices", "central/indptr", "0/obs_names", "1/var_names")
+        if k not in handle
+    ]
     if missing or handle["central"].attrs.get("mode") != "csr":
         handle.close()
         raise DatasetError(

@@ -55,9 +55,7 @@ def parse_dataset_ref(ref: str) -> tuple[str, dict[str, ParamValue]]:
         key, eq, raw = part.partition("=")
         key = unquote(key.strip())
         if not eq or not key:
-            raise DatasetError(
-                f"dataset reference {ref!r}: parameter {part!r} is not of the form key=value"
-            )
+            raise DatasetError(f"dataset reference {ref!r}: parameter {part!r} is not of the form key=value")
         if key in params:
             raise DatasetError(f"dataset reference {ref!r}: parameter {key!r} is given twice")
         params[key] = parse_value(unquote(raw.strip()))
@@ -77,9 +75,7 @@ def _format(value: Any) -> str:
     return str(value)
 
 
-def check_params(
-    dataset: str, params: Mapping[str, Any], defaults: Mapping[str, ParamValue | None]
-) -> dict[str, Any]:
+def check_params(dataset: str, params: Mapping[str, Any], defaults: Mapping[str, ParamValue | None]) -> dict[str, Any]:
     """Merge ``params`` over ``defaults``, rejecting unknown keys and wrong types.
 
     Errors name the data set, the parameter and the accepted parameters. An int is
@@ -109,8 +105,7 @@ def check_params(
         if not ok:
             expected = "int" if default is None else type(default).__name__
             raise DatasetError(
-                f"dataset {dataset!r}: parameter {key!r} must be {expected}, "
-                f"got {type(value).__name__} {value!r}"
+                f"dataset {dataset!r}: parameter {key!r} must be {expected}, got {type(value).__name__} {value!r}"
             )
         merged[key] = value
     return merged

@@ -31,7 +31,9 @@ from .validate import classify_gene_ids
 REMOTE_MARKERS = ("network", "slow")
 
 
-def prepare(adata: AnnData, source: RemoteSource, keys: DatasetKeys, *, name: str, organism: str, gene_id_type: str) -> AnnData:
+def prepare(
+    adata: AnnData, source: RemoteSource, keys: DatasetKeys, *, name: str, organism: str, gene_id_type: str
+) -> AnnData:
     """Bring a downloaded AnnData to the contract (see the module docstring)."""
     where = f"dataset {name!r}"
     if source.counts == "X":
@@ -91,7 +93,9 @@ def remote_dataset(
             adata = read_h5ad(path, dataset=name)
         except DatasetError as exc:
             forget(path, data_dir)  # never keep (or trust the checksum of) an unreadable file
-            raise DatasetError(f"{exc}; downloaded from {source.url}, deleted so the next run fetches it again") from exc
+            raise DatasetError(
+                f"{exc}; downloaded from {source.url}, deleted so the next run fetches it again"
+            ) from exc
         return prepare(adata, source, keys, name=name, organism=organism, gene_id_type=gene_id_type), path
 
     identity = f"sha256={source.sha256}" if source.sha256 else f"url={source.url}"

@@ -137,8 +137,7 @@ def _check_counts(adata: AnnData, report: ValidationReport, fail) -> None:
         if np.issubdtype(values.dtype, np.floating) and not np.array_equal(values, np.round(values)):
             report.non_integer = True
             report.warnings.append(
-                "X holds non-integer values; models and tasks expect raw integer counts "
-                "(normalised data in X?)"
+                "X holds non-integer values; models and tasks expect raw integer counts (normalised data in X?)"
             )
     totals = np.asarray(X.sum(axis=1)).reshape(-1)
     report.n_empty_cells = int((totals == 0).sum())
@@ -169,8 +168,7 @@ def _check_genes(adata: AnnData, spec: DatasetSpec, report: ValidationReport, fa
     report.unrecognised_genes = [n for n in names if not pattern.match(n)]
     if report.unrecognised_genes:
         report.warnings.append(
-            f"{len(report.unrecognised_genes)} var_names are not {expected} ids, "
-            f"e.g. {report.unrecognised_genes[:5]}"
+            f"{len(report.unrecognised_genes)} var_names are not {expected} ids, e.g. {report.unrecognised_genes[:5]}"
         )
     dup = names[names.duplicated()].unique()
     report.duplicate_genes = dup.tolist()

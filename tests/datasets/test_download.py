@@ -23,7 +23,8 @@ def server(http_server):
 
 def _fetch(server, tmp_path: Path, path: str = "/data.h5ad", **kw) -> Path:
     dest = tmp_path / "ds" / "raw" / "data.h5ad"
-    return fetch(server.url(path), dest, dataset="ds", data_dir=tmp_path, progress=False, **kw)
+    kw.setdefault("progress", False)
+    return fetch(server.url(path), dest, dataset="ds", data_dir=tmp_path, **kw)
 
 
 def test_good_file_with_known_checksum(server, tmp_path: Path, capsys) -> None:
@@ -141,3 +142,16 @@ def test_manually_placed_file_is_verified(server, tmp_path: Path) -> None:
     dest.write_bytes(BODY)
     assert _fetch(server, tmp_path, sha256=SHA) == dest
     assert server.requests == []  # never contacted
+
+
+def test_progress_bar_on_a_terminal_and_lines_in_ci(
+    server, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.serve("/data.h5ad", BODY)
+    _fetch(server, tmp_path, sha256=SHA, progress=True)  # forced bar mode: tqdm on stderr
+    err = capsys.readouterr().err
+    assert "MB" in err or "KB" in err or "B/s" in err  # tqdm's byte counter
+    from pytest_scbench.datasets.download import Progress
+
+    monkeypatch.setenv("CI", "true")
+    assert Progress("x").bar_mode is False

@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from pytest_scbench import registry
-from pytest_scbench.datasets import batches, generated, pbmc68k, perturb, species
+from pytest_scbench.datasets import batches, generated, pbmc68k, species
 from pytest_scbench.datasets.cache import raw_path
 from pytest_scbench.errors import DatasetError
 
@@ -61,7 +61,9 @@ def test_n_cells_resamples(n_cells: int, data_dir: Path) -> None:
     sources = adata.obs["source_cell"].astype(str)
     assert set(sources) <= set(base.obs_names)
     # Resampled cells keep their source cell's type.
-    assert (adata.obs["bulk_labels"].astype(str).to_numpy() == base.obs.loc[sources, "bulk_labels"].astype(str).to_numpy()).all()
+    assert (
+        adata.obs["bulk_labels"].astype(str).to_numpy() == base.obs.loc[sources, "bulk_labels"].astype(str).to_numpy()
+    ).all()
     if n_cells > 700:
         assert set(sources) == set(base.obs_names)
         assert adata.obs_names[-1].endswith(f"-r{n_cells - 1}")
@@ -111,7 +113,7 @@ def test_species_genes_are_orthologs_with_effect(data_dir: Path) -> None:
     assert data.spec.organism == "mouse" and set(data.column("species")) == {"mouse"}
     table = dict(species.ortholog_map("human", "mouse"))
     kept = adata.var["human_symbol"].to_numpy()
-    assert all(table[h] == m for h, m in zip(kept, adata.var_names))
+    assert all(table[h] == m for h, m in zip(kept, adata.var_names, strict=True))
     mapped = sum(g in table for g in pbmc68k.pbmc68k().load(data_dir).adata.var_names)
     assert adata.n_vars == mapped - round(0.1 * mapped)
     base = pbmc68k.pbmc68k().load(data_dir).adata[:, kept]
@@ -157,10 +159,12 @@ def test_cross_species_group(data_dir: Path) -> None:
     assert list(adata.obs["species"].cat.categories) == ["human", "mouse"]
     assert list(adata.obs["member"][:700].unique()) == ["pbmc68k"]
     mouse = load("pbmc68k_species", data_dir).adata
-    assert list(adata.var_names) == [g for g in pbmc68k.pbmc68k().load(data_dir).adata.var_names if g in set(mouse.var["human_symbol"])]
+    assert list(adata.var_names) == [
+        g for g in pbmc68k.pbmc68k().load(data_dir).adata.var_names if g in set(mouse.var["human_symbol"])
+    ]
     # The mouse half's columns are the mouse genes, mapped back to human symbols.
     mouse_part = adata[adata.obs["species"] == "mouse"]
-    back = dict(zip(mouse.var["human_symbol"], mouse.var_names))
+    back = dict(zip(mouse.var["human_symbol"], mouse.var_names, strict=True))
     cols = [list(mouse.var_names).index(back[g]) for g in adata.var_names[:20]]
     assert (mouse_part.X[:, :20] != mouse.X[:, cols]).nnz == 0
     assert set(data.column("label")) == set(mouse.obs["bulk_labels"].astype(str))

@@ -107,7 +107,7 @@ def test_dataloader_workers_cover_all_cells(batches: AnnData, tmp_path: Path) ->
     loader = torch.utils.data.DataLoader(H5tBatches(path, 128), batch_size=None, num_workers=2)
     got = {}
     for counts, index in loader:
-        for i, row in zip(index.tolist(), counts):
+        for i, row in zip(index.tolist(), counts, strict=True):
             assert i not in got
             got[i] = row
     assert sorted(got) == list(range(700))

@@ -32,7 +32,7 @@ def test_malformed_refs_are_errors(ref: str) -> None:
 @given(
     st.dictionaries(
         st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
-        st.one_of(st.integers(-10**9, 10**9), st.from_regex(r"[a-z]{1,6}", fullmatch=True)),
+        st.one_of(st.integers(-(10**9), 10**9), st.from_regex(r"[a-z]{1,6}", fullmatch=True)),
         max_size=4,
     )
 )

@@ -24,7 +24,10 @@ def _adata(X=None, genes=GENES, **obs) -> AnnData:
     return AnnData(X=X, obs=frame, var=pd.DataFrame(index=list(genes)))
 
 
-def _spec(keys: DatasetKeys = DatasetKeys(label_key="cell_type"), gene_id_type: str = "symbol"):
+LABELLED = DatasetKeys(label_key="cell_type")
+
+
+def _spec(keys: DatasetKeys = LABELLED, gene_id_type: str = "symbol"):
     return make_spec("toy", keys, "fp", lambda d: (None, None), gene_id_type=gene_id_type)
 
 
@@ -35,7 +38,11 @@ def test_clean_data_passes_silently(recwarn: pytest.WarningsRecorder) -> None:
 
 
 def test_missing_key_column_names_key_file_and_columns() -> None:
-    with pytest.raises(DatasetError, match=r"dataset 'toy' \(toy.h5ad\): batch_key 'batch' \(batch\) is not an obs column; columns are \['cell_type'\]"):
+    with pytest.raises(
+        DatasetError,
+        match=r"dataset 'toy' \(toy.h5ad\): batch_key 'batch' \(batch\) is not an obs column; "
+        r"columns are \['cell_type'\]",
+    ):
         validate(_adata(), _spec(DatasetKeys(label_key="cell_type", batch_key="batch")), "toy.h5ad")
 
 
@@ -66,6 +73,7 @@ def test_non_integer_counts_warn() -> None:
     assert report.non_integer
 
 
+@pytest.mark.filterwarnings("ignore:Variable names are not unique:UserWarning")  # anndata's own, on purpose
 def test_empty_cells_and_duplicate_genes_are_reported() -> None:
     X = np.array([[0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1], [2, 0, 0, 0, 0, 0]], dtype=np.float32)
     genes = ["CD3E", "CD3E", "LYZ", "NKG7", "LYZ", "GNLY"]
