@@ -122,6 +122,15 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from .scheduling import SuiteGroupScheduling
+
+    return SuiteGroupScheduling(config, log)
+
+
 class RunHooks:
     """Hooks that need the run's state: gathering results, and the end of the run."""
 

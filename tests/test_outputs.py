@@ -94,3 +94,12 @@ def test_output_the_model_does_not_provide() -> None:
         Outputs(CountingModel(), small_dataset(), RunContext(), OutputStore(None)).reconstruction(
             AnnData(np.zeros((20, 6))), "m"
         )
+
+
+def test_xdist_group_of_a_suite_item_is_its_model_and_dataset() -> None:
+    from pytest_scbench.scheduling import group_of
+
+    assert group_of("suites/core.yaml::core[pca-pbmc68k-clustering]") == "suites/core.yaml::core[pca-pbmc68k]"
+    assert group_of("suites/core.yaml::core[pca-pbmc68k-embedding]") == "suites/core.yaml::core[pca-pbmc68k]"
+    assert group_of("tests/test_x.py::test_a[pca-pbmc68k-clustering]") is None
+    assert group_of("suites/core.yaml::core[pca-pbmc68k]") is None

@@ -63,8 +63,8 @@ def test_design_example_shape(tmp_path: Path) -> None:
 
 
 def test_the_same_task_twice_under_two_names(tmp_path: Path) -> None:
-    suite = parse(tmp_path, tasks=["clustering", {"name": "clustering_k30", "task": "clustering", "params": {"k": 30}}])
-    assert [t.task.params["k"] for t in suite.tasks] == [15, 30]
+    suite = parse(tmp_path, tasks=["clustering", {"name": "clustering_k30", "task": "clustering", "params": {"n_neighbors": 30}}])
+    assert [t.task.params["n_neighbors"] for t in suite.tasks] == [15, 30]
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_the_same_task_twice_under_two_names(tmp_path: Path) -> None:
         ),
         (
             {"models": [{"name": "r", "adapter": "nosuchpkg.mod:Model"}]},
-            "models[0].adapter: cannot import module 'nosuchpkg.mod'",
+            "models[0].adapter: adapter 'nosuchpkg.mod:Model': cannot import module 'nosuchpkg.mod'",
         ),
         (
             {"models": [{"name": "r", "adapter": "random", "batch_size": 0}]},

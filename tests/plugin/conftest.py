@@ -43,3 +43,8 @@ def baseline_path(pytester: pytest.Pytester, suite: str = "demo") -> Path:
 
 def read_json(path: Path) -> dict:
     return json.loads(path.read_text())
+
+
+def esc(text: str) -> str:
+    """Escape the brackets of a test id for pytester's fnmatch patterns."""
+    return "".join({"[": "[[]", "]": "[]]"}.get(c, c) for c in text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import write_suite
+from .conftest import esc, write_suite
 
 IDS = [
     "demo[random-pbmc68k-embedding]",
@@ -16,7 +16,7 @@ IDS = [
 
 def test_one_item_per_combination_with_readable_ids(project: pytest.Pytester) -> None:
     result = project.runpytest("--collect-only", "-q", "suites")
-    result.stdout.fnmatch_lines([f"suites/demo.yaml::{i}" for i in IDS])
+    result.stdout.fnmatch_lines([esc(f"suites/demo.yaml::{i}") for i in IDS])
     assert result.ret == 0
 
 
@@ -48,7 +48,7 @@ def test_task_needing_an_output_the_model_lacks_is_skipped_with_reason(project: 
     result = project.runpytest("suites", "-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(
-        ["SKIPPED [1] suites/demo.yaml: task 'embedding' needs embedding output, which model 'mean' does not provide*"]
+        ["SKIPPED [[]1[]] suites/demo.yaml: task 'embedding' needs embedding output, which model 'mean' does not provide*"]
     )
 
 
@@ -114,8 +114,8 @@ def test_no_item_collected_exits_5_and_says_so(project: pytest.Pytester) -> None
             "*suites/demo.yaml: tolerance: expected a number >= 0, got str 'lots'*",
         ),
         (
-            "name: demo\nmodels: [pca]\ndatasets: [pbmc68k]\ntasks:\n  - name: clustering\n    params: {k: fifteen}\n",
-            "*suites/demo.yaml: tasks[[]0[]].params: task 'clustering': parameter 'k' must be int, got str 'fifteen'*",
+            "name: demo\nmodels: [pca]\ndatasets: [pbmc68k]\ntasks:\n  - name: clustering\n    params: {n_neighbors: fifteen}\n",
+            "*suites/demo.yaml: tasks[[]0[]].params: task 'clustering': parameter 'n_neighbors' must be int, got str 'fifteen'*",
         ),
         ("name: demo\nmodels: [pca\n", "*suites/demo.yaml: line 3, column 1: not valid YAML*"),
         ("", "*suites/demo.yaml: the suite file is empty*"),

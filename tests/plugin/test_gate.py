@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import baseline_path, read_json, write_suite
+from .conftest import baseline_path, esc, read_json, write_suite
 
 EMBEDDING_ONLY = ("suites", "-k", "embedding")
 
@@ -42,24 +42,20 @@ def test_raised_baseline_fails_exactly_that_item_with_table_and_update_restores(
 
     result = project.runpytest(*EMBEDDING_ONLY)
     result.assert_outcomes(passed=1, failed=1, deselected=2)
+    result.stdout.fnmatch_lines([esc(f"FAILED suites/demo.yaml::{item}*")])
     result.stdout.fnmatch_lines(
         [
-            f"FAILED suites/demo.yaml::{item}*",
-        ]
-    )
-    result.stdout.fnmatch_lines(
-        [
-            f"{item}: 1 metric(s) regressed: asw_label",
+            esc(f"{item}: 1 metric(s) regressed: asw_label"),
             "metric*baseline*value*difference*tolerance*status",
             f"asw_label*{original + 0.1:.4f}*{original:.4f}*-0.1000*0.0200*REGRESSED",
         ]
     )
-    result.stdout.fnmatch_lines(["regressions (1):", f"  {item} asw_label: *"])
+    result.stdout.fnmatch_lines(["regressions (1):", esc(f"  {item} asw_label: *")])
 
     result = project.runpytest(*EMBEDDING_ONLY, "--scbench-update-baselines")
     result.assert_outcomes(passed=2, deselected=2)
     result.stdout.fnmatch_lines(
-        ["baselines updated: *demo.json: 0 added, 1 changed, 0 removed", f"  changed: {item} asw_label: *"]
+        ["baselines updated: *demo.json: 0 added, 1 changed, 0 removed", esc(f"  changed: {item} asw_label: *")]
     )
     assert read_json(baseline_path(project))["entries"][item]["asw_label"]["value"] == original
     project.runpytest(*EMBEDDING_ONLY).assert_outcomes(passed=2, deselected=2)
@@ -72,7 +68,7 @@ def test_improvement_beyond_tolerance_passes_and_is_listed(project: pytest.Pytes
     baseline_path(project).write_text(json.dumps(stored))
     result = project.runpytest(*EMBEDDING_ONLY)
     result.assert_outcomes(passed=2, deselected=2)
-    result.stdout.fnmatch_lines(["improvements beyond tolerance (1):", f"  {item} asw_label: *"])
+    result.stdout.fnmatch_lines(["improvements beyond tolerance (1):", esc(f"  {item} asw_label: *")])
 
 
 def test_tolerance_from_suite_applies_to_entries_without_one(project: pytest.Pytester) -> None:
@@ -124,7 +120,7 @@ def test_update_touches_only_completed_items_and_reports_removed_metrics(project
     result = project.runpytest("suites", "-k", "pca and embedding", "--scbench-update-baselines")
     result.assert_outcomes(passed=1, deselected=3)
     result.stdout.fnmatch_lines(
-        ["baselines updated: *0 added, 0 changed, 1 removed", "  removed: demo[pca-pbmc68k-embedding] gone"]
+        ["baselines updated: *0 added, 0 changed, 1 removed", esc("  removed: demo[pca-pbmc68k-embedding] gone")]
     )
     after = read_json(baseline_path(project))["entries"]
     assert after["demo[other-item]"] == stored["entries"]["demo[other-item]"]

@@ -25,7 +25,7 @@ def test_json_report_carries_environment_and_every_metric(project: pytest.Pytest
     assert ids == sorted(ids)
     item = next(i for i in report["items"] if i["id"] == "demo[pca-pbmc68k-clustering]")
     assert (item["suite"], item["model"], item["dataset"], item["task"]) == ("demo", "pca", "pbmc68k", "clustering")
-    assert item["params"]["k"] == 15 and item["outcome"] == "passed" and item["completed"]
+    assert item["params"]["n_neighbors"] == 15 and item["outcome"] == "passed" and item["completed"]
     assert {"ari", "nmi"} <= set(item["metrics"])
     for name, metric in item["metrics"].items():
         assert metric["direction"] in ("higher", "lower")
