@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,7 @@ from pytest_scbench.errors import ModelError
 from pytest_scbench.models import ModelAdapter, build_adapter, resolve_adapter
 from pytest_scbench.models.pca import PCA
 from pytest_scbench.registry import Registry
+from tests.thirdparty import install_demo_adapter
 
 
 def test_a_registered_name_resolves_to_its_factory() -> None:
@@ -62,46 +61,10 @@ def test_a_factory_must_return_an_adapter_and_accept_its_arguments(tmp_path, mon
         build_adapter("pca", {"dims": 3})
 
 
-PYPROJECT = """
-[build-system]
-requires = ["setuptools"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "scbench-demo-adapter"
-version = "0.0.1"
-
-[project.entry-points."pytest_scbench.models"]
-demo_constant = "scbench_demo_adapter:ConstantEmbedding"
-"""
-
-MODULE = '''
-"""A third-party adapter shipped in its own distribution."""
-import numpy as np
-from pytest_scbench.models import ModelAdapter
-
-
-class ConstantEmbedding(ModelAdapter):
-    provides = frozenset({"embedding"})
-
-    def embed(self, dataset, ctx):
-        return np.full((dataset.n_obs, 2), float(self.params.get("value", 1.0)), dtype=np.float32)
-'''
-
-
 def test_a_third_party_package_registers_through_its_entry_point(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pbmc, ctx
 ) -> None:
-    source, site = tmp_path / "src", tmp_path / "site"
-    (source / "scbench_demo_adapter").mkdir(parents=True)
-    (source / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
-    (source / "scbench_demo_adapter" / "__init__.py").write_text(textwrap.dedent(MODULE))
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-         "--no-build-isolation", "--target", str(site), str(source)],
-        check=True, capture_output=True, text=True,
-    )
-    assert list(site.glob("scbench_demo_adapter-0.0.1.dist-info/entry_points.txt"))
+    site = install_demo_adapter(tmp_path)
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.delitem(sys.modules, "scbench_demo_adapter", raising=False)
 
