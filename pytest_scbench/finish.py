@@ -143,6 +143,12 @@ def _print_changes(tr: Any, changes: Changes) -> None:
         f"{len(changes.changed)} changed, {len(changes.removed)} removed",
         green=True,
     )
-    for label, entries in (("added", changes.added), ("changed", changes.changed), ("removed", changes.removed)):
+    for label, entries in (("added", changes.added), ("removed", changes.removed)):
+        by_item: dict[str, list[str]] = defaultdict(list)
         for entry in entries:
-            tr.write_line(f"  {label}: {entry}")
+            item, metric = entry.split(" ", 1)
+            by_item[item].append(metric)
+        for item, metrics in by_item.items():
+            tr.write_line(f"  {label}: {item} {', '.join(metrics)}")
+    for entry in changes.changed:
+        tr.write_line(f"  changed: {entry}")
