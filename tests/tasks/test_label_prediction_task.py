@@ -63,3 +63,13 @@ def test_perfect_beats_random() -> None:
     result = LabelPrediction(classifiers=["lr", "knn"]).run(inputs_for(dataset, X))
     assert result.metrics["mean_accuracy"].value == 1.0
     assert result.metrics["mean_accuracy"].value > result.controls["mean_accuracy"]
+
+
+def test_control_on_a_stratified_subset(noisy) -> None:
+    dataset, X = noisy
+    task = LabelPrediction(classifiers=["knn"], control_max_cells=60)
+    a = task.run(inputs_for(dataset, X, seed=4))
+    b = task.run(inputs_for(dataset, X, seed=4))
+    assert a.controls == b.controls
+    assert 0 <= a.controls["knn_accuracy"] <= 1
+    assert a.controls["knn_accuracy"] < a.metrics["knn_accuracy"].value
