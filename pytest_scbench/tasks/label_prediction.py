@@ -64,7 +64,9 @@ class LabelPrediction(Task):
     over classes unweighted (also with two classes, where cz-benchmarks reports the
     positive class's F1). ``details["per_class_f1"][clf][label]`` is each class's F1,
     mean over folds. Controls: the same on a random embedding (standard normal, seeded)
-    of a class-stratified subset of at most ``control_max_cells`` (2,000) cells.
+    of a class-stratified subset of at most ``control_max_cells`` (2,000) cells. Above
+    ``max_cells`` (20,000) cells the task itself runs on a seeded class-stratified subset
+    of that size (``details["n_cells"]`` says how many were scored).
     """
 
     name = "label_prediction"
@@ -77,6 +79,7 @@ class LabelPrediction(Task):
         "rf_trees": 100,
         "controls": True,
         "control_max_cells": 2000,
+        "max_cells": 20_000,
     }
 
     def __init__(self, **params: Any) -> None:
@@ -86,11 +89,14 @@ class LabelPrediction(Task):
         check_positive(self.name, "min_class_size", self.params["min_class_size"], minimum=1)
         check_positive(self.name, "rf_trees", self.params["rf_trees"], minimum=1)
         check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+        check_positive(self.name, "max_cells", self.params["max_cells"], minimum=2)
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)
         labels = encoded(inputs, self.name, "label")
         keep, y, class_names, dropped = self._filter(inputs, labels.codes, labels.categories)
+        scored = self._subset(y, self.params["max_cells"], inputs.seed)
+        keep, y = keep[scored], y[scored]
         folds = self._folds(y, inputs.seed)
         scores, per_class = self.evaluate(X[keep], y, len(class_names), folds, inputs.seed)
         details: dict[str, Any] = {
@@ -104,7 +110,7 @@ class LabelPrediction(Task):
         }
         controls: dict[str, float] = {}
         if self.params["controls"]:
-            sub = self._control_cells(y, inputs.seed)
+            sub = self._subset(y, self.params["control_max_cells"], inputs.seed)
             Xc = control_embedding((sub.size, X.shape[1]), inputs.seed)
             controls, _ = self.evaluate(
                 Xc, y[sub], len(class_names), self._folds(y[sub], inputs.seed), inputs.seed
@@ -146,15 +152,16 @@ class LabelPrediction(Task):
         remap = np.cumsum(big) - 1
         return keep, remap[codes[keep]], categories[big], dropped
 
-    def _control_cells(self, y: np.ndarray, seed: int) -> np.ndarray:
-        """Cells scored for the control: all, or a seeded class-stratified subset.
+    def _subset(self, y: np.ndarray, m: int, seed: int) -> np.ndarray:
+        """All cells, or a seeded class-stratified subset of about ``m`` of them.
 
-        Classifiers on random features cost as much as on the embedding (more for the
-        forest, whose trees grow to full depth on noise) while their scores sit at chance
-        level whatever the cell count, so above ``control_max_cells`` the control is
-        scored on that many cells, each class keeping its share and at least ``n_folds``.
+        Each class keeps its share and at least ``n_folds`` cells. Used above
+        ``max_cells`` (training five folds of three classifiers grows faster than
+        linearly with the cell count) and for the control above ``control_max_cells``
+        (classifiers on random features cost as much as on the embedding, more for the
+        forest, whose trees grow to full depth on noise, while their scores sit at
+        chance level whatever the cell count).
         """
-        m = self.params["control_max_cells"]
         if y.size <= m:
             return np.arange(y.size)
         rng = np.random.default_rng(seed)
