@@ -63,7 +63,10 @@ class LabelPrediction(Task):
     classifier, and ``mean_<score>``, the mean over classifiers. Macro scores average
     over classes unweighted (also with two classes, where cz-benchmarks reports the
     positive class's F1). ``details["per_class_f1"][clf][label]`` is each class's F1,
-    mean over folds. Controls: the same on a random embedding of the same shape.
+    mean over folds. Controls: the same on a random embedding (standard normal, seeded)
+    of a class-stratified subset of at most ``control_max_cells`` (2,000) cells. Above
+    ``max_cells`` (20,000) cells the task itself runs on a seeded class-stratified subset
+    of that size (``details["n_cells"]`` says how many were scored).
     """
 
     name = "label_prediction"
@@ -75,6 +78,8 @@ class LabelPrediction(Task):
         "min_class_size": 10,
         "rf_trees": 100,
         "controls": True,
+        "control_max_cells": 2000,
+        "max_cells": 20_000,
     }
 
     def __init__(self, **params: Any) -> None:
@@ -83,11 +88,15 @@ class LabelPrediction(Task):
         check_positive(self.name, "n_folds", self.params["n_folds"], minimum=2)
         check_positive(self.name, "min_class_size", self.params["min_class_size"], minimum=1)
         check_positive(self.name, "rf_trees", self.params["rf_trees"], minimum=1)
+        check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+        check_positive(self.name, "max_cells", self.params["max_cells"], minimum=2)
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)
         labels = encoded(inputs, self.name, "label")
         keep, y, class_names, dropped = self._filter(inputs, labels.codes, labels.categories)
+        scored = self._subset(y, self.params["max_cells"], inputs.seed)
+        keep, y = keep[scored], y[scored]
         folds = self._folds(y, inputs.seed)
         scores, per_class = self.evaluate(X[keep], y, len(class_names), folds, inputs.seed)
         details: dict[str, Any] = {
@@ -101,8 +110,11 @@ class LabelPrediction(Task):
         }
         controls: dict[str, float] = {}
         if self.params["controls"]:
-            Xc = control_embedding(X.shape, inputs.seed)
-            controls, _ = self.evaluate(Xc[keep], y, len(class_names), folds, inputs.seed)
+            sub = self._subset(y, self.params["control_max_cells"], inputs.seed)
+            Xc = control_embedding((sub.size, X.shape[1]), inputs.seed)
+            controls, _ = self.evaluate(
+                Xc, y[sub], len(class_names), self._folds(y[sub], inputs.seed), inputs.seed
+            )
         return TaskResult(
             metrics={name: higher(value) for name, value in scores.items()},
             details=details,
@@ -139,6 +151,26 @@ class LabelPrediction(Task):
         keep = np.flatnonzero(big[codes])
         remap = np.cumsum(big) - 1
         return keep, remap[codes[keep]], categories[big], dropped
+
+    def _subset(self, y: np.ndarray, m: int, seed: int) -> np.ndarray:
+        """All cells, or a seeded class-stratified subset of about ``m`` of them.
+
+        Each class keeps its share and at least ``n_folds`` cells. Used above
+        ``max_cells`` (training five folds of three classifiers grows faster than
+        linearly with the cell count) and for the control above ``control_max_cells``
+        (classifiers on random features cost as much as on the embedding, more for the
+        forest, whose trees grow to full depth on noise, while their scores sit at
+        chance level whatever the cell count).
+        """
+        if y.size <= m:
+            return np.arange(y.size)
+        rng = np.random.default_rng(seed)
+        picked = []
+        for c in range(int(y.max()) + 1):
+            members = np.flatnonzero(y == c)
+            take = min(members.size, max(self.params["n_folds"], int(round(m * members.size / y.size))))
+            picked.append(rng.choice(members, size=take, replace=False))
+        return np.sort(np.concatenate(picked))
 
     def _folds(self, y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
         splitter = StratifiedKFold(n_splits=self.params["n_folds"], shuffle=True, random_state=seed)

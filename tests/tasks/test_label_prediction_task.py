@@ -63,3 +63,20 @@ def test_perfect_beats_random() -> None:
     result = LabelPrediction(classifiers=["lr", "knn"]).run(inputs_for(dataset, X))
     assert result.metrics["mean_accuracy"].value == 1.0
     assert result.metrics["mean_accuracy"].value > result.controls["mean_accuracy"]
+
+
+def test_control_on_a_stratified_subset(noisy) -> None:
+    dataset, X = noisy
+    task = LabelPrediction(classifiers=["knn"], control_max_cells=60)
+    a = task.run(inputs_for(dataset, X, seed=4))
+    b = task.run(inputs_for(dataset, X, seed=4))
+    assert a.controls == b.controls
+    assert 0 <= a.controls["knn_accuracy"] <= 1
+    assert a.controls["knn_accuracy"] < a.metrics["knn_accuracy"].value
+
+
+def test_max_cells_scores_a_stratified_subset(noisy) -> None:
+    dataset, X = noisy
+    result = LabelPrediction(classifiers=["knn"], max_cells=100, controls=False).run(inputs_for(dataset, X))
+    assert result.details["n_cells"] == 99  # 33 of each of the 3 classes of 80
+    assert 0 <= result.metrics["knn_accuracy"].value <= 1
