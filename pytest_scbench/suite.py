@@ -98,7 +98,7 @@ class Case:
 
     @property
     def skip_reason(self) -> str | None:
-        """Why this combination cannot run, when the model lacks what the task needs."""
+        """Why this combination cannot run, when the model lacks the output the task needs."""
         missing = sorted(self.task.task.requires_outputs - self.model.adapter.provides)
         if missing:
             provides = ", ".join(sorted(self.model.adapter.provides)) or "nothing"
@@ -130,14 +130,23 @@ class Suite:
         return any(all(names[k] in allowed for k, allowed in rule.items()) for rule in self.exclude)
 
     def cases(self) -> list[Case]:
-        """Every combination not excluded, in file order (model, then dataset, then task)."""
+        """Every combination not excluded, in file order (model, then dataset, then task).
+
+        A task runs only on the data sets that name the columns it needs (a batch column
+        for batch integration, say); other (dataset, task) pairs are not combinations.
+        """
         return [
             Case(self, m, d, t)
             for m in self.models
             for d in self.datasets
             for t in self.tasks
-            if not self.is_excluded(m.name, d.name, t.name)
+            if has_keys(d, t) and not self.is_excluded(m.name, d.name, t.name)
         ]
+
+
+def has_keys(dataset: DatasetEntry, task: TaskEntry) -> bool:
+    """Whether ``dataset`` names an obs column for every role ``task`` needs."""
+    return all(dataset.spec.keys.key_for(role) is not None for role in task.task.requires_keys)
 
 
 # -- parsing ----------------------------------------------------------------------------
@@ -202,6 +211,13 @@ def parse_suite(raw: Any, path: Path) -> Suite:
         _exclude_rule(ctx, f"exclude[{i}]", rule, names)
         for i, rule in enumerate(_list(ctx, "exclude", top.get("exclude", [])))
     )
+    for i, task in enumerate(tasks):
+        if not any(has_keys(d, task) for d in datasets):
+            needs = ", ".join(f"{role}_key" for role in sorted(task.task.requires_keys))
+            raise ctx.error(
+                f"tasks[{i}]",
+                f"task {task.name!r} needs datasets that set {needs}, and no dataset of this suite does",
+            )
     markers = tuple(_name(ctx, f"markers[{i}]", m) for i, m in enumerate(_list(ctx, "markers", top.get("markers", []))))
     return Suite(
         name=name,
