@@ -147,7 +147,7 @@ def worker_scib(data: Path, seed: int, controls: bool) -> dict:
     )
     bench.benchmark()
     res = bench.get_results(min_max_scale=False, clean_names=False)
-    col = res["emb"]
+    col = res.loc["emb"]
     metrics = {
         "ari": float(col["nmi_ari_cluster_labels_leiden_ari"]),
         "nmi": float(col["nmi_ari_cluster_labels_leiden_nmi"]),
