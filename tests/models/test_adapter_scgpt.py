@@ -54,6 +54,12 @@ def checkpoint(tmp_path, pbmc_counts) -> tuple[Path, OrderedDict]:
     return root, write_checkpoint(root, genes)
 
 
+@pytest.fixture
+def pbmc(pbmc_counts, make_dataset):
+    """200 cells are plenty to check the model; fewer cells keep the test quick."""
+    return make_dataset(pbmc_counts[:200].copy())
+
+
 def scgpt(**params):
     return registry.models.get("scgpt")(**params)
 
@@ -85,28 +91,28 @@ def test_scgpt_embeds_with_the_published_checkpoint_layout(checkpoint, pbmc, ctx
     model = scgpt(path=str(root))
     assert model.device == "cuda" and model.provides == {"embedding"}
     emb = model.embed(pbmc, ctx)
-    assert emb.shape == (700, 16) and np.isfinite(emb).all()
+    assert emb.shape == (200, 16) and np.isfinite(emb).all()
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(emb, scgpt(path=str(root)).embed(pbmc, ctx))
     vocab = json.loads((root / "vocab.json").read_text())
     counts = pbmc.adata.X.toarray().astype(float)
-    for cell in (0, 123, 699):
+    for cell in (0, 123, 199):
         expected = reference_embedding(state, ARGS, vocab, counts, list(pbmc.adata.var_names), cell, ctx.seed)
         np.testing.assert_allclose(emb[cell], expected, atol=2e-5)
 
 
-def test_scgpt_maps_genes_by_symbol_column_and_caps_length(checkpoint, pbmc_counts, make_dataset, ctx) -> None:
+def test_scgpt_maps_genes_by_symbol_column_and_caps_length(checkpoint, pbmc, make_dataset, ctx) -> None:
     root, _ = checkpoint
-    adata = pbmc_counts.copy()
+    adata = pbmc.adata.copy()
     adata.var["feature_name"] = adata.var_names.to_numpy()
     adata.var_names = [f"ENSG{i:011d}" for i in range(adata.n_vars)]
     data = make_dataset(adata)
     with pytest.raises(ModelError, match=r"none of dataset 'pbmc'.s genes is in .*vocab.json.*set gene_col"):
         scgpt(path=str(root)).embed(data, ctx)
     by_symbol = scgpt(path=str(root), gene_col="feature_name").embed(data, ctx)
-    np.testing.assert_allclose(by_symbol, scgpt(path=str(root)).embed(make_dataset(pbmc_counts.copy()), ctx), atol=1e-6)
+    np.testing.assert_allclose(by_symbol, scgpt(path=str(root)).embed(pbmc, ctx), atol=1e-6)
     short = scgpt(path=str(root), gene_col="feature_name", max_length=20).embed(data, ctx)
-    assert short.shape == (700, 16) and not np.allclose(short, by_symbol)
+    assert short.shape == (200, 16) and not np.allclose(short, by_symbol)
 
 
 def test_a_checkpoint_that_does_not_match_its_config_names_file_and_keys(checkpoint, pbmc, ctx) -> None:

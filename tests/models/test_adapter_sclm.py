@@ -15,15 +15,6 @@ from pytest_scbench.models.binning import bin_representatives, bin_values
 from pytest_scbench.models.cells import H5CSRSource, MatrixSource
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread, and xdist workers share two cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def cells(pbmc_counts, make_dataset):
     """300 cells x 765 genes: enough for the tiny model to learn something in seconds."""
