@@ -36,7 +36,7 @@ from ..registry import register_model
 from .base import ModelAdapter, RunContext
 from .binning import bin_values, cell_rng
 from .precomputed import file_sha256
-from .torchutil import load_state, torch_device
+from .torchutil import autocast_fp16, load_state, torch_device
 
 if TYPE_CHECKING:
     from .scgpt_net import ScGPTModel
@@ -203,18 +203,9 @@ class ScGPT(ModelAdapter):
             v = np.full((len(seqs), length), pad_value, dtype=np.float32)
             for k, (gs, vs) in enumerate(seqs):
                 g[k, : gs.size], v[k, : vs.size] = gs, vs
-            with torch.no_grad(), _autocast(device):
+            with torch.no_grad(), autocast_fp16(device):
                 hidden = model.encode(torch.from_numpy(g).to(device), torch.from_numpy(v).to(device))
             out[start:stop] = hidden[:, 0].float().cpu().numpy()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
-
-def _autocast(device: Any) -> Any:
-    import contextlib
-
-    import torch
-
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.float16)
-    return contextlib.nullcontext()

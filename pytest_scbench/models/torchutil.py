@@ -45,3 +45,14 @@ def load_state(net: Any, state: dict[str, Any], path: Path, model: str) -> None:
             parts.append(f"shape mismatches {shapes[:8]}")
         raise ModelError(f"model {model!r}: checkpoint {path} does not match its config: " + "; ".join(parts))
     net.load_state_dict(state)
+
+
+def autocast_fp16(device: torch.device) -> Any:
+    """float16 autocast on CUDA, as the scLM authors run inference; nothing on the CPU."""
+    import contextlib
+
+    import torch
+
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.float16)
+    return contextlib.nullcontext()
