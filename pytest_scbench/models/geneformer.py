@@ -52,7 +52,8 @@ TARGET_SUM = 10_000
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 #: The only globals a dictionary pickle may name: numpy scalars and their dtypes.
 _ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
     ("numpy", "dtype"),
 }
 
@@ -77,7 +78,9 @@ def read_mapping(path: Path, value_type: type, model: str) -> dict[str, Any]:
         else:
             raw = load_plain_pickle(path)
     except (OSError, ValueError, pickle.UnpicklingError, EOFError) as exc:
-        raise ModelError(f"model {model!r}: cannot read {path}: {type(exc).__name__}: {exc}") from exc
+        raise ModelError(
+            f"model {model!r}: cannot read {path}: {type(exc).__name__}: {exc}"
+        ) from exc
     if not isinstance(raw, dict):
         raise ModelError(f"model {model!r}: {path} holds a {type(raw).__name__}, not a dict")
     out = {}
@@ -105,18 +108,27 @@ class Geneformer(ModelAdapter):
     device: ClassVar[str] = "cuda"
     batch_size: ClassVar[int] = 32
     defaults: ClassVar[dict[str, Any] | None] = {
-        "path": None, "token_dictionary": None, "gene_median_dictionary": None,
-        "gene_col": None, "max_length": None, "emb_layer": -1, "batch_size": 32,
+        "path": None,
+        "token_dictionary": None,
+        "gene_median_dictionary": None,
+        "gene_col": None,
+        "max_length": None,
+        "emb_layer": -1,
+        "batch_size": 32,
     }
     default_name: ClassVar[str] = "geneformer"
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         if not self.params["path"]:
-            raise ModelError(f"model {self.name!r}: parameter 'path' (the model directory) is required")
+            raise ModelError(
+                f"model {self.name!r}: parameter 'path' (the model directory) is required"
+            )
         self.root = Path(str(self.params["path"])).expanduser()
         if self.params["emb_layer"] > 0:
-            raise ModelError(f"model {self.name!r}: emb_layer counts back from the last layer (0, -1, ...), got {self.params['emb_layer']}")
+            raise ModelError(
+                f"model {self.name!r}: emb_layer counts back from the last layer (0, -1, ...), got {self.params['emb_layer']}"
+            )
         self._loaded: tuple[Any, Any, dict[str, int], dict[str, float]] | None = None
 
     # -- files ----------------------------------------------------------------------------
@@ -149,8 +161,12 @@ class Geneformer(ModelAdapter):
 
     def weights_digest(self) -> str:
         digest = hashlib.sha256()
-        for path in (self._config_path(), self._weights(), self._find("token_dictionary", "token_dictionary"),
-                     self._find("gene_median_dictionary", "gene_median_dictionary")):
+        for path in (
+            self._config_path(),
+            self._weights(),
+            self._find("token_dictionary", "token_dictionary"),
+            self._find("gene_median_dictionary", "gene_median_dictionary"),
+        ):
             digest.update(file_sha256(path).encode())
         return digest.hexdigest()
 
@@ -167,7 +183,9 @@ class Geneformer(ModelAdapter):
                 f"'pytest-scbench[geneformer]')"
             ) from exc
         tokens = read_mapping(self._find("token_dictionary", "token_dictionary"), int, self.name)
-        medians = read_mapping(self._find("gene_median_dictionary", "gene_median_dictionary"), float, self.name)
+        medians = read_mapping(
+            self._find("gene_median_dictionary", "gene_median_dictionary"), float, self.name
+        )
         if "<pad>" not in tokens:
             raise ModelError(f"model {self.name!r}: the token dictionary has no '<pad>' token")
         config_path = self._config_path()
@@ -199,17 +217,23 @@ class Geneformer(ModelAdapter):
             else:
                 state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:
-            raise ModelError(f"model {self.name!r}: cannot load {path} (weights only): {type(exc).__name__}: {exc}") from exc
+            raise ModelError(
+                f"model {self.name!r}: cannot load {path} (weights only): {type(exc).__name__}: {exc}"
+            ) from exc
         if not any(k.startswith("bert.") for k in state):  # saved from a BertModel
             state = {f"bert.{k}": v for k, v in state.items()}
         return {
-            k.removeprefix("bert."): v for k, v in state.items()
-            if k.startswith("bert.") and not k.startswith("bert.pooler.")
+            k.removeprefix("bert."): v
+            for k, v in state.items()
+            if k.startswith("bert.")
+            and not k.startswith("bert.pooler.")
             and k != "bert.embeddings.position_ids"  # a buffer older transformers saved
         }
 
     # -- tokenisation and embedding -----------------------------------------------------------
-    def tokenize(self, dataset: Dataset, tokens: dict[str, int], medians: dict[str, float], max_length: int) -> list[np.ndarray]:
+    def tokenize(
+        self, dataset: Dataset, tokens: dict[str, int], medians: dict[str, float], max_length: int
+    ) -> list[np.ndarray]:
         """Each cell's rank-value token ids (with ``<cls>``/``<eos>`` when the vocabulary has them)."""
         adata = dataset.adata
         col = self.params["gene_col"]
@@ -218,7 +242,9 @@ class Geneformer(ModelAdapter):
                 f"model {self.name!r}: dataset {dataset.name!r} has no var column {col!r}; "
                 f"columns are {sorted(map(str, adata.var.columns))}"
             )
-        ids = adata.var[col].astype(str).to_numpy() if col else adata.var_names.astype(str).to_numpy()
+        ids = (
+            adata.var[col].astype(str).to_numpy() if col else adata.var_names.astype(str).to_numpy()
+        )
         usable = np.asarray([g in tokens and g in medians and medians[g] > 0 for g in ids])
         if not usable.any():
             raise ModelError(
@@ -237,7 +263,12 @@ class Geneformer(ModelAdapter):
         for cell in range(X.shape[0]):
             row = X[cell]
             keep = row.data > 0
-            scores = row.data[keep] / max(totals[cell], 1.0) * TARGET_SUM / gene_medians[row.indices[keep]]
+            scores = (
+                row.data[keep]
+                / max(totals[cell], 1.0)
+                * TARGET_SUM
+                / gene_medians[row.indices[keep]]
+            )
             order = np.argsort(-scores, kind="stable")[:room]
             seq = gene_tokens[row.indices[keep][order]]
             if cls is not None:
@@ -270,9 +301,10 @@ class Geneformer(ModelAdapter):
             input_ids = torch.from_numpy(ids).to(device)
             attention = input_ids.ne(pad).long()
             with torch.no_grad(), autocast_fp16(device):
-                hidden = model(input_ids=input_ids, attention_mask=attention, output_hidden_states=True).hidden_states[layer]
+                hidden = model(
+                    input_ids=input_ids, attention_mask=attention, output_hidden_states=True
+                ).hidden_states[layer]
             genes = torch.from_numpy(~np.isin(ids, list(specials))).to(device).unsqueeze(-1).float()
             pooled = (hidden.float() * genes).sum(1) / genes.sum(1).clamp(min=1.0)
             out[start : start + len(chunk)] = pooled.cpu().numpy()
         return out
-

@@ -54,14 +54,19 @@ class ScGPT(ModelAdapter):
     device: ClassVar[str] = "cuda"
     batch_size: ClassVar[int] = 64
     defaults: ClassVar[dict[str, Any] | None] = {
-        "path": None, "gene_col": None, "max_length": 1200, "batch_size": 64,
+        "path": None,
+        "gene_col": None,
+        "max_length": 1200,
+        "batch_size": 64,
     }
     default_name: ClassVar[str] = "scgpt"
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         if not self.params["path"]:
-            raise ModelError(f"model {self.name!r}: parameter 'path' (the checkpoint directory) is required")
+            raise ModelError(
+                f"model {self.name!r}: parameter 'path' (the checkpoint directory) is required"
+            )
         self.require_positive("max_length", "batch_size")
         self.root = Path(str(self.params["path"])).expanduser()
         self._model: tuple[ScGPTModel, dict[str, int], dict[str, Any]] | None = None
@@ -130,12 +135,21 @@ class ScGPT(ModelAdapter):
 
         args, vocab = self.read_args(), self.read_vocab()
         if args["pad_token"] not in vocab:
-            raise ModelError(f"model {self.name!r}: pad token {args['pad_token']!r} is not in the vocabulary")
+            raise ModelError(
+                f"model {self.name!r}: pad token {args['pad_token']!r} is not in the vocabulary"
+            )
         if args["embsize"] % args["nheads"]:
-            raise ModelError(f"model {self.name!r}: embsize {args['embsize']} is not divisible by nheads {args['nheads']}")
+            raise ModelError(
+                f"model {self.name!r}: embsize {args['embsize']} is not divisible by nheads {args['nheads']}"
+            )
         model = ScGPTModel(
-            ntoken=len(vocab), d_model=args["embsize"], nhead=args["nheads"], d_hid=args["d_hid"],
-            nlayers=args["nlayers"], pad_id=vocab[args["pad_token"]], pre_norm=bool(args["pre_norm"]),
+            ntoken=len(vocab),
+            d_model=args["embsize"],
+            nhead=args["nheads"],
+            d_hid=args["d_hid"],
+            nlayers=args["nlayers"],
+            pad_id=vocab[args["pad_token"]],
+            pre_norm=bool(args["pre_norm"]),
         )
         path = self._file("best_model.pt")
         try:
@@ -170,7 +184,9 @@ class ScGPT(ModelAdapter):
                 f"model {self.name!r}: dataset {dataset.name!r} has no var column {col!r}; "
                 f"columns are {sorted(map(str, adata.var.columns))}"
             )
-        symbols = adata.var[col].astype(str).to_numpy() if col else adata.var_names.astype(str).to_numpy()
+        symbols = (
+            adata.var[col].astype(str).to_numpy() if col else adata.var_names.astype(str).to_numpy()
+        )
         ids = np.asarray([vocab.get(s, -1) for s in symbols], dtype=np.int64)
         if not (ids >= 0).any():
             raise ModelError(
@@ -178,9 +194,17 @@ class ScGPT(ModelAdapter):
                 f"{self.root / 'vocab.json'} (first genes: {list(symbols[:5])}); "
                 f"scGPT vocabularies hold gene symbols: set gene_col"
             )
-        X = sparse.csr_matrix(adata.X[:, ids >= 0], dtype=np.float64) if sparse.issparse(adata.X) else sparse.csr_matrix(np.asarray(adata.X)[:, ids >= 0], dtype=np.float64)
+        X = (
+            sparse.csr_matrix(adata.X[:, ids >= 0], dtype=np.float64)
+            if sparse.issparse(adata.X)
+            else sparse.csr_matrix(np.asarray(adata.X)[:, ids >= 0], dtype=np.float64)
+        )
         ids = ids[ids >= 0]
-        pad_id, pad_value, n_bins = vocab[args["pad_token"]], float(args["pad_value"]), int(args["n_bins"])
+        pad_id, pad_value, n_bins = (
+            vocab[args["pad_token"]],
+            float(args["pad_value"]),
+            int(args["n_bins"]),
+        )
         cls_id, limit = vocab["<cls>"], int(self.params["max_length"]) - 1
         batch = self.resolved_batch_size(ctx)
         out = np.zeros((X.shape[0], args["embsize"]), dtype=np.float32)
@@ -197,15 +221,18 @@ class ScGPT(ModelAdapter):
                 if genes.size > limit:
                     pick = rng.permutation(genes.size)[:limit]
                     genes, bins = genes[pick], bins[pick]
-                seqs.append((np.concatenate([[cls_id], genes]), np.concatenate([[pad_value], bins])))
+                seqs.append(
+                    (np.concatenate([[cls_id], genes]), np.concatenate([[pad_value], bins]))
+                )
             length = max(s[0].size for s in seqs)
             g = np.full((len(seqs), length), pad_id, dtype=np.int64)
             v = np.full((len(seqs), length), pad_value, dtype=np.float32)
             for k, (gs, vs) in enumerate(seqs):
                 g[k, : gs.size], v[k, : vs.size] = gs, vs
             with torch.no_grad(), autocast_fp16(device):
-                hidden = model.encode(torch.from_numpy(g).to(device), torch.from_numpy(v).to(device))
+                hidden = model.encode(
+                    torch.from_numpy(g).to(device), torch.from_numpy(v).to(device)
+                )
             out[start:stop] = hidden[:, 0].float().cpu().numpy()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
-

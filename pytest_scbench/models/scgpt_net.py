@@ -33,8 +33,15 @@ from torch import Tensor, nn
 
 #: Checkpoint key prefixes of scGPT heads that cell embedding does not use.
 IGNORED_PREFIXES = (
-    "cls_decoder.", "mvc_decoder.", "grad_reverse_discriminator.", "batch_encoder.",
-    "dsbn.", "bn.", "decoder.zero_logit.", "sim.", "creterion_cce.",
+    "cls_decoder.",
+    "mvc_decoder.",
+    "grad_reverse_discriminator.",
+    "batch_encoder.",
+    "dsbn.",
+    "bn.",
+    "decoder.zero_logit.",
+    "sim.",
+    "creterion_cce.",
 )
 
 _FLASH_RULES = (
@@ -94,10 +101,14 @@ class EncoderLayer(nn.Module):
     def forward(self, src: Tensor, padding: Tensor) -> Tensor:
         if self.pre_norm:  # scGPT's "pre" scheme: the residual is added to the normed input
             src = self.norm1(src)
-            src = src + self.self_attn(src, src, src, key_padding_mask=padding, need_weights=False)[0]
+            src = (
+                src + self.self_attn(src, src, src, key_padding_mask=padding, need_weights=False)[0]
+            )
             src = self.norm2(src)
             return src + self.linear2(F.relu(self.linear1(src)))
-        src = self.norm1(src + self.self_attn(src, src, src, key_padding_mask=padding, need_weights=False)[0])
+        src = self.norm1(
+            src + self.self_attn(src, src, src, key_padding_mask=padding, need_weights=False)[0]
+        )
         return self.norm2(src + self.linear2(F.relu(self.linear1(src))))
 
 
@@ -116,8 +127,10 @@ class ExprDecoder(nn.Module):
     def __init__(self, d_model: int) -> None:
         super().__init__()
         self.fc = nn.Sequential(
-            nn.Linear(d_model, d_model), nn.LeakyReLU(),
-            nn.Linear(d_model, d_model), nn.LeakyReLU(),
+            nn.Linear(d_model, d_model),
+            nn.LeakyReLU(),
+            nn.Linear(d_model, d_model),
+            nn.LeakyReLU(),
             nn.Linear(d_model, 1),
         )
 
@@ -129,8 +142,14 @@ class ScGPTModel(nn.Module):
     """Gene embedding + continuous value encoding -> transformer encoder (scGPT ``_encode``)."""
 
     def __init__(
-        self, ntoken: int, d_model: int, nhead: int, d_hid: int, nlayers: int,
-        pad_id: int, pre_norm: bool = False,
+        self,
+        ntoken: int,
+        d_model: int,
+        nhead: int,
+        d_hid: int,
+        nlayers: int,
+        pad_id: int,
+        pre_norm: bool = False,
     ) -> None:
         super().__init__()
         self.encoder = GeneEncoder(ntoken, d_model, pad_id)
