@@ -3,7 +3,7 @@
 Importing this package registers the built-in adapters in ``registry.models``.
 """
 
-from . import hvg, mean, pca, precomputed, random, sclm  # noqa: F401  (register the built-ins)
+from . import geneformer, hvg, mean, pca, precomputed, random, scgpt, sclm  # noqa: F401  (register the built-ins)
 from .base import OUTPUT_KINDS, ModelAdapter, RunContext
 from .resolve import build_adapter, resolve_adapter
 

@@ -48,7 +48,9 @@ class MatrixSource:
         self.n_cells = int(shape[0])
         self.gene_names = np.asarray(gene_names).astype(str)
         if len(self.gene_names) != shape[1]:
-            raise ModelError(f"{len(self.gene_names)} gene names for a matrix with {shape[1]} genes")
+            raise ModelError(
+                f"{len(self.gene_names)} gene names for a matrix with {shape[1]} genes"
+            )
 
     def rows(self, index: Sequence[int]) -> sparse.csr_matrix:
         idx = np.asarray(index, dtype=np.int64)
@@ -64,7 +66,9 @@ class H5CSRSource:
     own handle) and rows are read one ``indptr`` slice at a time.
     """
 
-    def __init__(self, path: str | Path, group: str | None = None, genes_key: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, group: str | None = None, genes_key: str | None = None
+    ) -> None:
         import h5py
 
         self.path = Path(path)
@@ -105,9 +109,13 @@ class H5CSRSource:
             candidates = []
             if "1" in fh:
                 fh["1"].visititems(
-                    lambda name, obj: candidates.append(f"1/{name}")
-                    if isinstance(obj, h5py.Dataset) and obj.ndim == 1 and obj.dtype.kind in "SOU"
-                    else None
+                    lambda name, obj: (
+                        candidates.append(f"1/{name}")
+                        if isinstance(obj, h5py.Dataset)
+                        and obj.ndim == 1
+                        and obj.dtype.kind in "SOU"
+                        else None
+                    )
                 )
             if len(candidates) != 1:
                 raise ModelError(

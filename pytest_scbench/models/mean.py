@@ -42,7 +42,9 @@ def observed_gene_means(X: Any) -> np.ndarray:
         data, cols = csr.data, csr.indices
         masked = data == MASK_VALUE
         n_masked = np.bincount(cols[masked], minlength=n_vars)
-        sums = np.bincount(cols[~masked], weights=data[~masked].astype(np.float64), minlength=n_vars)
+        sums = np.bincount(
+            cols[~masked], weights=data[~masked].astype(np.float64), minlength=n_vars
+        )
         n_seen = n_obs - n_masked
     else:
         dense = np.asarray(X, dtype=np.float64)

@@ -118,9 +118,7 @@ class Precomputed(ModelAdapter):
             )
         suffix = self.path.suffix.lower()
         if suffix not in _SUFFIXES:
-            raise ModelError(
-                f"model {self.name!r}: {self.path} is not an .h5ad, .npy or .npz file"
-            )
+            raise ModelError(f"model {self.name!r}: {self.path} is not an .h5ad, .npy or .npz file")
         if output != "embedding" and suffix != ".h5ad":
             raise ModelError(
                 f"model {self.name!r}: a precomputed {output} is read from an .h5ad file, "
@@ -155,7 +153,9 @@ class Precomputed(ModelAdapter):
             values, names = self._read_h5ad_obsm(path, where)
         values = np.asarray(values)
         if values.ndim != 2:
-            raise ModelError(f"{where}: the embedding must be 2-dimensional, got shape {values.shape}")
+            raise ModelError(
+                f"{where}: the embedding must be 2-dimensional, got shape {values.shape}"
+            )
         if names is None:
             if values.shape[0] != dataset.n_obs:
                 raise ModelError(
@@ -257,7 +257,9 @@ class Precomputed(ModelAdapter):
         try:
             return anndata.read_h5ad(path)
         except Exception as exc:
-            raise ModelError(f"{where}: cannot be read as .h5ad: {type(exc).__name__}: {exc}") from exc
+            raise ModelError(
+                f"{where}: cannot be read as .h5ad: {type(exc).__name__}: {exc}"
+            ) from exc
 
     def _matrix(self, adata: AnnData, where: str) -> np.ndarray:
         key = self.params["key"]

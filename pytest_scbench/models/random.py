@@ -33,4 +33,3 @@ class RandomEmbedding(ModelAdapter):
     def embed(self, dataset: Dataset, ctx: RunContext) -> np.ndarray:
         rng = np.random.default_rng(ctx.seed)
         return rng.standard_normal((dataset.n_obs, self.params["n_dims"]), dtype=np.float32)
-

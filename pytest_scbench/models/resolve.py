@@ -55,7 +55,10 @@ def resolve_adapter(spec: str, registry: Registry[Callable[..., Any]] | None = N
 
 
 def build_adapter(
-    spec: str, params: dict[str, Any] | None = None, *, name: str | None = None,
+    spec: str,
+    params: dict[str, Any] | None = None,
+    *,
+    name: str | None = None,
     registry: Registry[Callable[..., Any]] | None = None,
 ) -> ModelAdapter:
     """Resolve ``spec``, call it with ``params`` and check that a ModelAdapter came back.

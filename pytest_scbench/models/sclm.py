@@ -39,16 +39,24 @@ from .precomputed import file_sha256
 from .torchutil import load_state, torch_device
 
 if TYPE_CHECKING:
-    import torch
-
     from .sclm_net import SCLMConfig, SCLMNet
 
 #: Identifies checkpoints written by :meth:`SCLM.save`.
 CHECKPOINT_FORMAT = "pytest_scbench.sclm/1"
 
 _NET_FIELDS = (
-    "d_model", "n_layers", "n_heads", "n_bins", "max_genes", "epochs", "lr",
-    "batch_size", "mask_ratio", "dropout", "pooling", "seed",
+    "d_model",
+    "n_layers",
+    "n_heads",
+    "n_bins",
+    "max_genes",
+    "epochs",
+    "lr",
+    "batch_size",
+    "mask_ratio",
+    "dropout",
+    "pooling",
+    "seed",
 )
 
 
@@ -67,25 +75,45 @@ class SCLM(ModelAdapter):
     device: ClassVar[str] = "cpu"
     batch_size: ClassVar[int] = 64
     defaults: ClassVar[dict[str, Any] | None] = {
-        "d_model": 32, "n_layers": 2, "n_heads": 2, "n_bins": 11, "max_genes": 64,
-        "epochs": 2, "lr": 3e-3, "batch_size": 32, "mask_ratio": 0.3, "dropout": 0.0,
-        "pooling": "cls", "seed": 0,
-        "train_path": None, "genes_key": None, "weights_path": None, "save_path": None,
+        "d_model": 32,
+        "n_layers": 2,
+        "n_heads": 2,
+        "n_bins": 11,
+        "max_genes": 64,
+        "epochs": 2,
+        "lr": 3e-3,
+        "batch_size": 32,
+        "mask_ratio": 0.3,
+        "dropout": 0.0,
+        "pooling": "cls",
+        "seed": 0,
+        "train_path": None,
+        "genes_key": None,
+        "weights_path": None,
+        "save_path": None,
     }
     default_name: ClassVar[str] = "sclm"
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self.require_positive("d_model", "n_layers", "n_heads", "max_genes", "epochs", "lr", "batch_size")
+        self.require_positive(
+            "d_model", "n_layers", "n_heads", "max_genes", "epochs", "lr", "batch_size"
+        )
         p = self.params
         if p["d_model"] % p["n_heads"]:
-            raise ModelError(f"model {self.name!r}: d_model {p['d_model']} is not divisible by n_heads {p['n_heads']}")
+            raise ModelError(
+                f"model {self.name!r}: d_model {p['d_model']} is not divisible by n_heads {p['n_heads']}"
+            )
         if p["n_bins"] < 3:
             raise ModelError(f"model {self.name!r}: n_bins must be at least 3, got {p['n_bins']}")
         if not 0 < p["mask_ratio"] < 1:
-            raise ModelError(f"model {self.name!r}: mask_ratio must be in (0, 1), got {p['mask_ratio']}")
+            raise ModelError(
+                f"model {self.name!r}: mask_ratio must be in (0, 1), got {p['mask_ratio']}"
+            )
         if p["pooling"] not in ("cls", "mean"):
-            raise ModelError(f"model {self.name!r}: pooling must be 'cls' or 'mean', got {p['pooling']!r}")
+            raise ModelError(
+                f"model {self.name!r}: pooling must be 'cls' or 'mean', got {p['pooling']!r}"
+            )
         #: Trained networks by training data ("weights", "train_path" or a data set id).
         self._trained: dict[str, tuple[SCLMNet, np.ndarray]] = {}
         #: Mean masked-modelling loss per epoch of the last training run.
@@ -111,7 +139,9 @@ class SCLM(ModelAdapter):
         return ";".join(parts)
 
     # -- training and loading ----------------------------------------------------------------
-    def _network(self, data_id: str, source: CellSource, ctx: RunContext) -> tuple[SCLMNet, dict[str, int]]:
+    def _network(
+        self, data_id: str, source: CellSource, ctx: RunContext
+    ) -> tuple[SCLMNet, dict[str, int]]:
         """The trained network and its gene vocabulary (name -> token id)."""
         if self.params["weights_path"]:
             key = "weights"
@@ -141,7 +171,9 @@ class SCLM(ModelAdapter):
         torch.manual_seed(config.seed)
         net = SCLMNet(len(genes), config)
         gene_map = np.arange(2, len(genes) + 2, dtype=np.int64)
-        self.losses = train(net, TokenDataset(source, gene_map, config), torch_device(ctx, self.name))
+        self.losses = train(
+            net, TokenDataset(source, gene_map, config), torch_device(ctx, self.name)
+        )
         net.cpu()
         if self.params["save_path"]:
             self.save(net, genes, Path(self.params["save_path"]), config)
@@ -154,8 +186,12 @@ class SCLM(ModelAdapter):
         path.parent.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
         torch.save(
-            {"format": CHECKPOINT_FORMAT, "config": config.as_dict(),
-             "genes": [str(g) for g in genes], "state_dict": state},
+            {
+                "format": CHECKPOINT_FORMAT,
+                "config": config.as_dict(),
+                "genes": [str(g) for g in genes],
+                "state_dict": state,
+            },
             path,
         )
 
@@ -168,15 +204,25 @@ class SCLM(ModelAdapter):
         try:
             payload = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:
-            raise ModelError(f"model {self.name!r}: cannot load {path}: {type(exc).__name__}: {exc}") from exc
+            raise ModelError(
+                f"model {self.name!r}: cannot load {path}: {type(exc).__name__}: {exc}"
+            ) from exc
         if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-            raise ModelError(f"model {self.name!r}: {path} is not an sclm checkpoint ({CHECKPOINT_FORMAT})")
+            raise ModelError(
+                f"model {self.name!r}: {path} is not an sclm checkpoint ({CHECKPOINT_FORMAT})"
+            )
         config = self.config()
         saved = payload["config"]
-        differ = {k: (saved.get(k), getattr(config, k)) for k in config.SHAPE_FIELDS if saved.get(k) != getattr(config, k)}
+        differ = {
+            k: (saved.get(k), getattr(config, k))
+            for k in config.SHAPE_FIELDS
+            if saved.get(k) != getattr(config, k)
+        }
         if differ:
             detail = ", ".join(f"{k}: file {a!r} vs params {b!r}" for k, (a, b) in differ.items())
-            raise ModelError(f"model {self.name!r}: checkpoint {path} does not match the parameters ({detail})")
+            raise ModelError(
+                f"model {self.name!r}: checkpoint {path} does not match the parameters ({detail})"
+            )
         genes = np.asarray(payload["genes"]).astype(str)
         net = SCLMNet(len(genes), config)
         load_state(net, payload["state_dict"], path, self.name)
@@ -190,8 +236,14 @@ class SCLM(ModelAdapter):
         source = source_of(dataset.adata)
         net, vocab = self._network(f"data:{dataset.fingerprint}", source, ctx)
         gene_map = self._gene_map(source.gene_names, vocab, dataset.name)
-        return embed(net, source, gene_map, self.config(ctx), torch_device(ctx, self.name),
-                     self.resolved_batch_size(ctx))
+        return embed(
+            net,
+            source,
+            gene_map,
+            self.config(ctx),
+            torch_device(ctx, self.name),
+            self.resolved_batch_size(ctx),
+        )
 
     def reconstruct(self, dataset: Dataset, masked: AnnData, ctx: RunContext) -> np.ndarray:
         from .sclm_net import reconstruct
@@ -200,8 +252,16 @@ class SCLM(ModelAdapter):
         masked_id = f"masked:{dataset.fingerprint}:{_content_id(masked)}"
         net, vocab = self._network(masked_id, source, ctx)
         gene_map = self._gene_map(masked.var_names, vocab, dataset.name)
-        return reconstruct(net, masked.X, gene_map, self.config(ctx), torch_device(ctx, self.name),
-                           self.resolved_batch_size(ctx), ctx.seed, observed_gene_means(masked.X))
+        return reconstruct(
+            net,
+            masked.X,
+            gene_map,
+            self.config(ctx),
+            torch_device(ctx, self.name),
+            self.resolved_batch_size(ctx),
+            ctx.seed,
+            observed_gene_means(masked.X),
+        )
 
     def _gene_map(self, names: Any, vocab: dict[str, int], dataset: str) -> np.ndarray:
         gene_map = np.asarray([vocab.get(str(g), -1) for g in names], dtype=np.int64)

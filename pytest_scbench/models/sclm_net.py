@@ -167,13 +167,15 @@ class TokenDataset(Dataset):
         genes, values = row_tokens(row.indices, row.data, self.gene_map)
         rng = np.random.default_rng([self.config.seed, self.epoch, index])
         tokens, bins = tokenize(genes, values, self.candidates, self.config, rng)
-        n_mask = max(1, int(round(self.config.mask_ratio * tokens.size))) if tokens.size else 0
+        n_mask = max(1, round(self.config.mask_ratio * tokens.size)) if tokens.size else 0
         masked = np.zeros(tokens.size, dtype=bool)
         masked[rng.choice(tokens.size, n_mask, replace=False)] = True
         return tokens, bins, masked
 
 
-def row_tokens(indices: np.ndarray, data: np.ndarray, gene_map: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def row_tokens(
+    indices: np.ndarray, data: np.ndarray, gene_map: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """A CSR row's entries mapped to token ids, dropping genes outside the vocabulary."""
     ids = gene_map[indices]
     keep = ids >= 0
@@ -241,7 +243,9 @@ def train(net: SCLMNet, data: TokenDataset, device: torch.device) -> list[float]
                 hidden = net(genes, values)
                 flat = targets.reshape(-1)
                 loss = loss_fn(net.head(hidden).float().reshape(-1, config.n_bins), flat)
-                loss = loss + loss_fn(net.cell_logits(hidden, genes).float().reshape(-1, config.n_bins), flat)
+                loss = loss + loss_fn(
+                    net.cell_logits(hidden, genes).float().reshape(-1, config.n_bins), flat
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -260,8 +264,12 @@ def _batches(n: int, size: int) -> Iterator[range]:
 
 @torch.no_grad()
 def embed(
-    net: SCLMNet, source: CellSource, gene_map: np.ndarray, config: SCLMConfig,
-    device: torch.device, batch_size: int,
+    net: SCLMNet,
+    source: CellSource,
+    gene_map: np.ndarray,
+    config: SCLMConfig,
+    device: torch.device,
+    batch_size: int,
 ) -> np.ndarray:
     """Cell embeddings (n_cells, d_model): the ``<cls>`` state or the mean over gene tokens,
     reading each cell's ``max_genes`` most expressed genes (:func:`tokenize_expressed`)."""
@@ -270,7 +278,7 @@ def embed(
     for block in _batches(source.n_cells, batch_size):
         rows = source.rows(list(block))
         items = []
-        for k, cell in enumerate(block):
+        for k in range(len(block)):
             row = rows[k]
             genes, values = row_tokens(row.indices, row.data, gene_map)
             items.append(tokenize_expressed(genes, values, config))
@@ -289,8 +297,14 @@ def embed(
 
 @torch.no_grad()
 def reconstruct(
-    net: SCLMNet, masked: Any, gene_map: np.ndarray, config: SCLMConfig,
-    device: torch.device, batch_size: int, seed: int, fallback: np.ndarray,
+    net: SCLMNet,
+    masked: Any,
+    gene_map: np.ndarray,
+    config: SCLMConfig,
+    device: torch.device,
+    batch_size: int,
+    seed: int,
+    fallback: np.ndarray,
 ) -> np.ndarray:
     """Fill the ``MASK_VALUE`` entries of ``masked`` (cells x genes CSR, counts) with predictions.
 

@@ -20,7 +20,9 @@ def torch_device(ctx: RunContext, model: str) -> torch.device:
     import torch
 
     if ctx.device.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelError(f"model {model!r}: device {ctx.device!r} requested but CUDA is not available")
+        raise ModelError(
+            f"model {model!r}: device {ctx.device!r} requested but CUDA is not available"
+        )
     return torch.device(ctx.device)
 
 
@@ -43,5 +45,18 @@ def load_state(net: Any, state: dict[str, Any], path: Path, model: str) -> None:
             parts.append(f"unexpected keys {unexpected[:8]}{' ...' if len(unexpected) > 8 else ''}")
         if shapes:
             parts.append(f"shape mismatches {shapes[:8]}")
-        raise ModelError(f"model {model!r}: checkpoint {path} does not match its config: " + "; ".join(parts))
+        raise ModelError(
+            f"model {model!r}: checkpoint {path} does not match its config: " + "; ".join(parts)
+        )
     net.load_state_dict(state)
+
+
+def autocast_fp16(device: torch.device) -> Any:
+    """float16 autocast on CUDA, as the scLM authors run inference; nothing on the CPU."""
+    import contextlib
+
+    import torch
+
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.float16)
+    return contextlib.nullcontext()

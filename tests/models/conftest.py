@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,6 +62,12 @@ def ctx() -> RunContext:
     return RunContext(device="cpu", seed=0)
 
 
-@pytest.fixture
-def tmp(tmp_path: Path) -> Path:
-    return tmp_path
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny networks run faster on one thread, and xdist workers share the cores."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -22,12 +22,16 @@ def test_a_registered_name_resolves_to_its_factory() -> None:
 
 
 def test_an_unknown_name_lists_the_registered_ones() -> None:
-    with pytest.raises(ModelError, match=r"unknown model adapter 'pcaa'; did you mean 'pca'\?.*'hvg'"):
+    with pytest.raises(
+        ModelError, match=r"unknown model adapter 'pcaa'; did you mean 'pca'\?.*'hvg'"
+    ):
         resolve_adapter("pcaa")
 
 
 def test_an_import_path_resolves_and_builds_with_its_arguments(pbmc, ctx) -> None:
-    model = build_adapter("pytest_scbench.models.random:RandomEmbedding", {"n_dims": 3}, name="mine")
+    model = build_adapter(
+        "pytest_scbench.models.random:RandomEmbedding", {"n_dims": 3}, name="mine"
+    )
     assert model.name == "mine" and model.params == {"n_dims": 3}
     assert model.embed(pbmc, ctx).shape == (700, 3)
 
@@ -35,9 +39,15 @@ def test_an_import_path_resolves_and_builds_with_its_arguments(pbmc, ctx) -> Non
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("no_such_pkg.mod:Model", r"adapter 'no_such_pkg.mod:Model': cannot import module 'no_such_pkg.mod'"),
+        (
+            "no_such_pkg.mod:Model",
+            r"adapter 'no_such_pkg.mod:Model': cannot import module 'no_such_pkg.mod'",
+        ),
         ("pytest_scbench.models.pca:Nope", r"has no attribute 'Nope'"),
-        ("pytest_scbench.errors:ModelError", r"class ModelError is not a subclass of .*ModelAdapter"),
+        (
+            "pytest_scbench.errors:ModelError",
+            r"class ModelError is not a subclass of .*ModelAdapter",
+        ),
         ("pytest_scbench.models.mean:RECONSTRUCTION_SPACE", r"is a str, not a class or factory"),
     ],
 )
@@ -53,7 +63,9 @@ def test_a_factory_must_return_an_adapter_and_accept_its_arguments(tmp_path, mon
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "scbench_odd_factories", raising=False)
-    with pytest.raises(ModelError, match=r"'odd': adapter .* returned a dict, not a pytest_scbench"):
+    with pytest.raises(
+        ModelError, match=r"'odd': adapter .* returned a dict, not a pytest_scbench"
+    ):
         build_adapter("scbench_odd_factories:not_an_adapter", {"a": 1}, name="odd")
     with pytest.raises(ModelError, match=r"bad parameters: .*unexpected keyword argument 'a'"):
         build_adapter("scbench_odd_factories:no_params", {"a": 1})

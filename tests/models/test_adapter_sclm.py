@@ -15,15 +15,6 @@ from pytest_scbench.models.binning import bin_representatives, bin_values
 from pytest_scbench.models.cells import H5CSRSource, MatrixSource
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread, and xdist workers share two cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def cells(pbmc_counts, make_dataset):
     """300 cells x 765 genes: enough for the tiny model to learn something in seconds."""
@@ -61,7 +52,9 @@ def test_h5_csr_source_streams_the_same_rows_as_memory(pbmc_counts, tmp_path) ->
     path = tmp_path / "cells.h5t"
     with h5torch.File(str(path), "w") as fh:
         fh.register(sparse.csr_matrix(pbmc_counts.X), "central", mode="csr")
-        fh.register(np.asarray(pbmc_counts.var_names, dtype=bytes), axis=1, name="gene_names", mode="N-D")
+        fh.register(
+            np.asarray(pbmc_counts.var_names, dtype=bytes), axis=1, name="gene_names", mode="N-D"
+        )
     streamed = H5CSRSource(path)
     memory = MatrixSource(pbmc_counts.X, pbmc_counts.var_names)
     assert streamed.n_cells == 700 and list(streamed.gene_names) == list(pbmc_counts.var_names)
@@ -91,7 +84,10 @@ def test_sclm_learns_cell_identity(pbmc, ctx) -> None:
     labels = pbmc.adata.obs["cell_type"].to_numpy()
     accuracy = {
         name: cross_val_score(KNeighborsClassifier(15), model.embed(pbmc, ctx), labels, cv=5).mean()
-        for name, model in {"sclm": sclm(epochs=6, batch_size=16, lr=1e-2), "random": registry.models.get("random")()}.items()
+        for name, model in {
+            "sclm": sclm(epochs=6, batch_size=16, lr=1e-2),
+            "random": registry.models.get("random")(),
+        }.items()
     }
     assert accuracy["sclm"] > accuracy["random"] + 0.1, accuracy
 
@@ -105,13 +101,18 @@ def test_sclm_saves_and_loads_its_weights(cells, ctx, tmp_path) -> None:
     np.testing.assert_array_equal(loaded.embed(cells, ctx), emb)
     assert loaded.losses == [], "a loaded model does not train"
     assert loaded.fingerprint() != trained.fingerprint()
-    with pytest.raises(ModelError, match=r"does not match the parameters \(d_model: file 32 vs params 16\)"):
+    with pytest.raises(
+        ModelError, match=r"does not match the parameters \(d_model: file 32 vs params 16\)"
+    ):
         sclm(weights_path=str(path), d_model=16).embed(cells, ctx)
     state = torch.load(path, weights_only=True)
     state["state_dict"].pop("head.bias")
     state["state_dict"]["head.weight"] = torch.zeros(3, 32)
     torch.save(state, path)
-    with pytest.raises(ModelError, match=r"sclm.pt does not match its config: missing keys \['head.bias'\].*head.weight: file \(3, 32\) vs model \(11, 32\)"):
+    with pytest.raises(
+        ModelError,
+        match=r"sclm.pt does not match its config: missing keys \['head.bias'\].*head.weight: file \(3, 32\) vs model \(11, 32\)",
+    ):
         sclm(weights_path=str(path)).embed(cells, ctx)
 
 
@@ -121,7 +122,9 @@ def test_sclm_trains_from_a_streamed_h5t_like_from_memory(cells, ctx, tmp_path) 
     path = tmp_path / "train.h5t"
     with h5torch.File(str(path), "w") as fh:
         fh.register(sparse.csr_matrix(cells.adata.X), "central", mode="csr")
-        fh.register(np.asarray(cells.adata.var_names, dtype=bytes), axis=1, name="gene_names", mode="N-D")
+        fh.register(
+            np.asarray(cells.adata.var_names, dtype=bytes), axis=1, name="gene_names", mode="N-D"
+        )
     streamed = sclm(train_path=str(path))
     np.testing.assert_allclose(streamed.embed(cells, ctx), sclm().embed(cells, ctx), atol=1e-5)
 
