@@ -256,6 +256,10 @@ def _model_entry(ctx: _Ctx, where: str, raw: Any) -> ModelEntry:
     adapter_ref = _typed(ctx, f"{where}.adapter", entry.get("adapter", name), str, "a string")
     params = dict(_typed(ctx, f"{where}.params", entry.get("params", {}), dict, "a mapping"))
     params.update({k: v for k, v in entry.items() if k not in MODEL_KEYS})
+    # File parameters are relative to the suite file, like the suite's other paths.
+    for key, value in params.items():
+        if (key == "path" or key.endswith("_path")) and isinstance(value, str) and value:
+            params[key] = str((ctx.path.parent / value).expanduser().resolve())
     key = f"{where}.adapter" if "adapter" in entry else f"{where}.name"
     try:
         adapter = build_adapter(adapter_ref, params, name=name)
