@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..errors import DatasetError
+from ..params import merge_params
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _INT = re.compile(r"^[+-]?\d+$")
@@ -82,33 +83,7 @@ def check_params(dataset: str, params: Mapping[str, Any], defaults: Mapping[str,
     accepted where a float is expected; ``None`` defaults accept int (sizes such as
     ``n_cells``).
     """
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        raise DatasetError(
-            f"dataset {dataset!r} has no parameter {', '.join(map(repr, unknown))}; "
-            f"parameters are {sorted(defaults) or 'none'}"
-        )
-    merged: dict[str, Any] = dict(defaults)
-    for key, value in params.items():
-        default = defaults[key]
-        if default is None:
-            ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
-        elif isinstance(default, bool):
-            ok = isinstance(value, bool)
-        elif isinstance(default, int):
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif isinstance(default, float):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            value = float(value) if ok else value
-        else:
-            ok = isinstance(value, type(default))
-        if not ok:
-            expected = "int" if default is None else type(default).__name__
-            raise DatasetError(
-                f"dataset {dataset!r}: parameter {key!r} must be {expected}, got {type(value).__name__} {value!r}"
-            )
-        merged[key] = value
-    return merged
+    return merge_params("dataset", dataset, params, defaults, DatasetError, none_accepts=(int,))
 
 
 def non_default(params: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from anndata import AnnData
 
 from ..datasets.base import Dataset
 from ..errors import ModelError
+from ..params import merge_params
 
 #: The kinds of output a model can provide and a task can require.
 OUTPUT_KINDS: tuple[str, ...] = ("embedding", "reconstruction", "perturbation")
@@ -116,37 +117,6 @@ class ModelAdapter:
 
 
 def check_params(model: str, params: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    """``defaults`` updated with ``params``, each value checked against its default's type.
-
-    A default of ``None`` accepts any value (paths, optional settings); an ``int`` default
-    accepts ints only, a ``float`` default ints and floats (stored as float), a ``bool``
-    default bools only. Errors name the model, the parameter and the accepted names.
-    """
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        raise ModelError(
-            f"model {model!r} has no parameter {', '.join(map(repr, unknown))}; "
-            f"parameters are {sorted(defaults) or 'none'}"
-        )
-    merged = dict(defaults)
-    for key, value in params.items():
-        default = defaults[key]
-        if default is None or value is None:
-            merged[key] = value
-            continue
-        if isinstance(default, bool):
-            ok = isinstance(value, bool)
-        elif isinstance(default, int):
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif isinstance(default, float):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            value = float(value) if ok else value
-        else:
-            ok = isinstance(value, type(default))
-        if not ok:
-            raise ModelError(
-                f"model {model!r}: parameter {key!r} must be {type(default).__name__}, "
-                f"got {type(value).__name__} {value!r}"
-            )
-        merged[key] = value
-    return merged
+    """``defaults`` updated with ``params``, each value checked against its default's type
+    (:func:`pytest_scbench.params.merge_params`); a ``None`` default accepts any value."""
+    return merge_params("model", model, params, defaults, ModelError)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import TaskError
 from ..metrics.value import MetricValue
+from ..params import merge_params
 
 if TYPE_CHECKING:
     from ..datasets.base import Dataset
@@ -58,38 +59,8 @@ class Task:
     defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **params: Any) -> None:
-        unknown = sorted(set(params) - set(self.defaults))
-        if unknown:
-            raise TaskError(
-                f"task {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
-                f"parameters are {sorted(self.defaults) or 'none'}"
-            )
-        merged = dict(self.defaults)
-        for key, value in params.items():
-            merged[key] = _check_type(self.name, key, value, self.defaults[key])
+        merged = merge_params("task", self.name, params, self.defaults, TaskError)
         self.params: dict[str, Any] = merged
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         raise NotImplementedError
-
-
-def _check_type(task: str, key: str, value: Any, default: Any) -> Any:
-    if default is None or value is None:
-        return value
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        value = float(value) if ok else value
-    elif isinstance(default, (list, tuple)):
-        ok = isinstance(value, (list, tuple))
-    else:
-        ok = isinstance(value, type(default))
-    if not ok:
-        raise TaskError(
-            f"task {task!r}: parameter {key!r} must be {type(default).__name__}, "
-            f"got {type(value).__name__} {value!r}"
-        )
-    return value
