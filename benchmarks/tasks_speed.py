@@ -80,7 +80,7 @@ def worker_ours(data: Path, seed: int, controls: bool) -> dict:
 
     from pytest_scbench.datasets.base import DatasetKeys, DatasetSpec
     from pytest_scbench.models.base import ModelAdapter, RunContext
-    from pytest_scbench.outputs import OutputStore, Outputs
+    from pytest_scbench.outputs import Outputs, OutputStore
     from pytest_scbench.registry import tasks
     from pytest_scbench.tasks.base import TaskInputs
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from umap.umap_ import fuzzy_simplicial_set
 from scipy.sparse import coo_matrix
+from umap.umap_ import fuzzy_simplicial_set
 
 from pytest_scbench.graph import GraphCache, compute_knn, umap_connectivities
 
@@ -61,7 +61,7 @@ def test_approximate_search_is_close_to_exact() -> None:
     approx = compute_knn(X, 10, method="pynndescent", seed=0)
     exact = compute_knn(X, 10)
     np.testing.assert_array_equal(approx.indices[:, 0], np.arange(600))
-    recall = np.mean([len(np.intersect1d(a, b)) / 10 for a, b in zip(approx.indices, exact.indices)])
+    recall = np.mean([len(np.intersect1d(a, b)) / 10 for a, b in zip(approx.indices, exact.indices, strict=True)])
     assert recall > 0.95
 
 

@@ -23,7 +23,7 @@ def test_mask_id() -> None:
 
 def test_fraction_and_seed() -> None:
     rows, cols = choose_entries((40, 25), 0.15, 1)
-    assert rows.size == 150 and len(set(zip(rows, cols))) == 150
+    assert rows.size == 150 and len(set(zip(rows, cols, strict=True))) == 150
     again = choose_entries((40, 25), 0.15, 1)
     np.testing.assert_array_equal(rows, again[0])
     other = choose_entries((40, 25), 0.15, 2)

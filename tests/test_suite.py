@@ -63,7 +63,9 @@ def test_design_example_shape(tmp_path: Path) -> None:
 
 
 def test_the_same_task_twice_under_two_names(tmp_path: Path) -> None:
-    suite = parse(tmp_path, tasks=["clustering", {"name": "clustering_k30", "task": "clustering", "params": {"n_neighbors": 30}}])
+    suite = parse(
+        tmp_path, tasks=["clustering", {"name": "clustering_k30", "task": "clustering", "params": {"n_neighbors": 30}}]
+    )
     assert [t.task.params["n_neighbors"] for t in suite.tasks] == [15, 30]
 
 

@@ -48,7 +48,10 @@ def test_task_needing_an_output_the_model_lacks_is_skipped_with_reason(project: 
     result = project.runpytest("suites", "-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(
-        ["SKIPPED [[]1[]] suites/demo.yaml: task 'embedding' needs embedding output, which model 'mean' does not provide*"]
+        [
+            "SKIPPED [[]1[]] suites/demo.yaml: task 'embedding' needs embedding output, "
+            "which model 'mean' does not provide*"
+        ]
     )
 
 

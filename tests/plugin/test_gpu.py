@@ -43,7 +43,8 @@ def test_cuda_item_skipped_without_cuda_with_reason(project: pytest.Pytester) ->
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(
         [
-            "SKIPPED [[]1[]] suites/demo.yaml: the model needs CUDA but no CUDA device is available on this machine (use --scbench-device cpu*"
+            "SKIPPED [[]1[]] suites/demo.yaml: the model needs CUDA but no CUDA device is available "
+            "on this machine (use --scbench-device cpu*"
         ]
     )
 

@@ -12,7 +12,7 @@ from anndata import AnnData
 
 from pytest_scbench.datasets.base import Dataset, DatasetKeys, DatasetSpec
 from pytest_scbench.models.base import ModelAdapter, RunContext
-from pytest_scbench.outputs import OutputStore, Outputs
+from pytest_scbench.outputs import Outputs, OutputStore
 from pytest_scbench.tasks.base import TaskInputs
 
 _ids = itertools.count()
