@@ -127,7 +127,8 @@ class Geneformer(ModelAdapter):
         self.root = Path(str(self.params["path"])).expanduser()
         if self.params["emb_layer"] > 0:
             raise ModelError(
-                f"model {self.name!r}: emb_layer counts back from the last layer (0, -1, ...), got {self.params['emb_layer']}"
+                f"model {self.name!r}: emb_layer counts back from the last layer (0, -1, ...), "
+                f"got {self.params['emb_layer']}"
             )
         self._loaded: tuple[Any, Any, dict[str, int], dict[str, float]] | None = None
 

@@ -120,7 +120,7 @@ class CrossSpeciesIntegration(Task):
                 X, labels.codes, species.codes, sample_size=self.params["max_cells"], seed=seed
             ),
         }
-        details: dict[str, Any] = {"species": dict(zip(names, map(str, species.categories)))}
+        details: dict[str, Any] = {"species": dict(zip(names, map(str, species.categories), strict=True))}
         skipped = []
         accuracies, f1s = [], []
         for a in range(species.n):

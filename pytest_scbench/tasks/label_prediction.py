@@ -211,7 +211,7 @@ class LabelPrediction(Task):
 
 
 def _sizes(names: np.ndarray, sizes: np.ndarray) -> str:
-    shown = ", ".join(f"{n!s}: {int(s)}" for n, s in list(zip(names, sizes))[:8])
+    shown = ", ".join(f"{n!s}: {int(s)}" for n, s in list(zip(names, sizes, strict=True))[:8])
     return shown + (", ..." if len(names) > 8 else "")
 
 
