@@ -1,4 +1,4 @@
-"""The ``scbench`` command: look at what exists, and compare the JSON reports of two runs.
+"""The ``scbench`` command: list what exists, compare the JSON reports of two runs, convert data.
 
 It reads the same files the plugin writes (``--scbench-json``) and judges with the same
 rule as the gate (:func:`pytest_scbench.baselines.judge`).
@@ -22,7 +22,7 @@ from .suite import load_suite
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="scbench", description="pytest-scbench: list what can be benchmarked, compare two runs."
+        prog="scbench", description="pytest-scbench: list what can be benchmarked, compare two runs, convert data."
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -43,10 +43,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p_cmp.add_argument("--all", action="store_true", help="list unchanged metrics too")
 
+    p_conv = sub.add_parser(
+        "convert",
+        help="convert an .h5ad to an .h5t (h5torch: counts as a CSR central object, obs and var aligned)",
+        description="Write an .h5t that models can stream in batches of cells without loading the matrix. "
+        "CSR and dense matrices are converted in blocks of cells, so files larger than memory work.",
+    )
+    p_conv.add_argument("input", type=Path, help="the .h5ad to read")
+    p_conv.add_argument("output", type=Path, help="the .h5t to write (replaced atomically)")
+    p_conv.add_argument("--counts", default="X", help="where the raw counts are: X (default), raw.X or layers/<name>")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
             return _list(args.what, args.paths)
+        if args.command == "convert":
+            from .datasets.h5t import convert_h5ad_to_h5t
+
+            written = convert_h5ad_to_h5t(args.input, args.output, counts=args.counts)
+            print(f"wrote {written}")
+            return 0
         return _compare(args.old, args.new, args.tolerance, args.all)
     except ScbenchError as exc:
         print(f"scbench: {exc}", file=sys.stderr)

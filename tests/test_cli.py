@@ -87,3 +87,31 @@ def test_list_suites_error_is_a_message(tmp_path: Path, capsys: pytest.CaptureFi
     (tmp_path / "s.yaml").write_text("name: s\nmodels: [nope]\ndatasets: [pbmc68k]\ntasks: [embedding]\n")
     assert main(["list", "suites", str(tmp_path / "s.yaml")]) == 2
     assert "s.yaml: models[0].name: unknown model adapter 'nope'" in capsys.readouterr().err
+
+
+def test_convert_writes_an_h5t_that_reads_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import anndata
+    import numpy as np
+    import scipy.sparse as sp
+
+    from pytest_scbench.datasets.h5t import read_h5t
+
+    counts = sp.random(30, 12, density=0.3, format="csr", random_state=0, dtype=np.float32)
+    counts.data = np.ceil(counts.data * 10)
+    adata = anndata.AnnData(counts)
+    adata.obs_names = [f"c{i}" for i in range(30)]
+    adata.var_names = [f"GENE{i}" for i in range(12)]
+    adata.obs["cell_type"] = ["a", "b", "c"] * 10
+    adata.write_h5ad(tmp_path / "in.h5ad")
+    assert main(["convert", str(tmp_path / "in.h5ad"), str(tmp_path / "out.h5t")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    back = read_h5t(tmp_path / "out.h5t", dataset="out")
+    np.testing.assert_array_equal(back.X.toarray() if sp.issparse(back.X) else back.X, counts.toarray())
+    assert list(back.obs_names) == list(adata.obs_names) and list(back.var_names) == list(adata.var_names)
+    assert list(back.obs["cell_type"]) == list(adata.obs["cell_type"])
+
+
+def test_convert_of_a_broken_file_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bad.h5ad").write_bytes(b"not hdf5")
+    assert main(["convert", str(tmp_path / "bad.h5ad"), str(tmp_path / "out.h5t")]) == 2
+    assert "bad.h5ad" in capsys.readouterr().err
