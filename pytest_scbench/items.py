@@ -25,7 +25,7 @@ class RegressionFailure(AssertionError):
 class SuiteFile(pytest.File):
     """A YAML suite file: one item per (model, dataset, task) combination."""
 
-    def collect(self) -> Iterator[BenchmarkItem]:
+    def collect(self) -> Iterator[pytest.Item]:
         try:
             suite = load_suite(self.path)
         except ScbenchError as exc:
@@ -35,6 +35,11 @@ class SuiteFile(pytest.File):
             raise self.CollectError(f"{self.path}: exclude removes every combination; the suite has no item")
         for case in cases:
             yield BenchmarkItem.from_parent(self, name=case.id, case=case)
+        state = self.config.stash[SESSION_KEY]
+        if state.options.speed:
+            from .speed import speed_items
+
+            yield from speed_items(self, suite, state)
 
 
 class BenchmarkItem(pytest.Item):

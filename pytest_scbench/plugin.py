@@ -77,6 +77,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add(
         "seeds", "run every item under seeds 0..N-1 instead of the suite's seeds", ini_default="", metavar="N", type=int
     )
+    add(
+        "speed",
+        "also measure each model's throughput (cells/s) with pytest-benchmark, one item per (model, dataset)",
+        ini_type="bool",
+        ini_default=False,
+        action="store_true",
+    )
     add("z", "tolerance multiple of the stored seed spread (default 3)", ini_default="", metavar="Z", type=float)
     parser.addini("scbench_suite_patterns", "glob patterns of suite files", type="args", default=DEFAULT_SUITE_PATTERNS)
 

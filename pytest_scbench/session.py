@@ -23,7 +23,7 @@ from .metrics.value import MetricValue
 from .models.base import RunContext
 from .outputs import Outputs, OutputStore
 from .results import CaseResult, summarise
-from .suite import Case
+from .suite import Case, ModelEntry
 from .tasks.base import TaskInputs
 
 DEFAULT_Z = 3.0
@@ -41,6 +41,7 @@ class Options:
     data_dir: Path = Path()
     seeds: int | None = None
     z: float = DEFAULT_Z
+    speed: bool = False
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Options:
@@ -65,6 +66,7 @@ class Options:
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
             seeds=int(seeds) if seeds not in (None, "") else None,
             z=float(z) if z not in (None, "") else DEFAULT_Z,
+            speed=flag("speed"),
         )
 
 
@@ -105,7 +107,10 @@ class ScbenchSession:
         return list(case.suite.seeds)
 
     def device_for(self, case: Case) -> str:
-        return wanted_device(self.options.device, case.model.adapter.needs_cuda)
+        return self.device_for_model(case.model)
+
+    def device_for_model(self, model: ModelEntry) -> str:
+        return wanted_device(self.options.device, model.adapter.needs_cuda)
 
     # -- running one item ------------------------------------------------------------------
     def new_result(self, case: Case) -> CaseResult:
