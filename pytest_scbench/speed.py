@@ -39,7 +39,7 @@ def speed_test(suite: Suite, model: ModelEntry, dataset: DatasetEntry, state: Sc
 
         start = time.perf_counter()
         benchmark.pedantic(embed, rounds=ROUNDS, iterations=1, warmup_rounds=0)
-        # pytest-benchmark disables itself under xdist: then the one call above is the timing.
+        # Without statistics (pytest-benchmark disabled or skipped), the call above is the timing.
         seconds = benchmark.stats.stats.median if benchmark.stats is not None else time.perf_counter() - start
         cells_per_second = data.n_obs / seconds if seconds > 0 else float("inf")
         benchmark.extra_info.update(

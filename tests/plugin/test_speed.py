@@ -35,6 +35,9 @@ tasks: [embedding]
 @pytest.fixture
 def speed_project(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     project.makepyfile(sleepy_adapter=ADAPTER)
+    # pytest-benchmark turns itself off inside an xdist worker; the inner run is not one.
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHONPATH", str(project.path))
     write_suite(project, SUITE)
     return project
