@@ -62,9 +62,7 @@ def file_sha256(path: Path) -> str:
     return _SHA_CACHE[key]
 
 
-def align(
-    found: Sequence[str], wanted: Sequence[str], *, where: str, what: str = "cells"
-) -> np.ndarray | None:
+def align(found: Sequence[str], wanted: Sequence[str], *, where: str, what: str = "cells") -> np.ndarray | None:
     """Row indices into ``found`` that put it in ``wanted``'s order; None if already so.
 
     Raises :class:`ModelError` (prefixed by ``where``) when the names are not the same set:
@@ -113,16 +111,13 @@ class Precomputed(ModelAdapter):
         self.params["path"] = str(self.path)
         output = self.params["output"]
         if output not in OUTPUT_KINDS:
-            raise ModelError(
-                f"model {self.name!r}: output must be one of {list(OUTPUT_KINDS)}, got {output!r}"
-            )
+            raise ModelError(f"model {self.name!r}: output must be one of {list(OUTPUT_KINDS)}, got {output!r}")
         suffix = self.path.suffix.lower()
         if suffix not in _SUFFIXES:
             raise ModelError(f"model {self.name!r}: {self.path} is not an .h5ad, .npy or .npz file")
         if output != "embedding" and suffix != ".h5ad":
             raise ModelError(
-                f"model {self.name!r}: a precomputed {output} is read from an .h5ad file, "
-                f"not {self.path.name}"
+                f"model {self.name!r}: a precomputed {output} is read from an .h5ad file, not {self.path.name}"
             )
         #: This instance provides exactly the output kind its file holds.
         self.provides = frozenset({output})  # type: ignore[misc]
@@ -153,9 +148,7 @@ class Precomputed(ModelAdapter):
             values, names = self._read_h5ad_obsm(path, where)
         values = np.asarray(values)
         if values.ndim != 2:
-            raise ModelError(
-                f"{where}: the embedding must be 2-dimensional, got shape {values.shape}"
-            )
+            raise ModelError(f"{where}: the embedding must be 2-dimensional, got shape {values.shape}")
         if names is None:
             if values.shape[0] != dataset.n_obs:
                 raise ModelError(
@@ -182,9 +175,7 @@ class Precomputed(ModelAdapter):
             values = values[:, cols]
         return values
 
-    def predict_perturbation(
-        self, dataset: Dataset, conditions: Sequence[str], ctx: RunContext
-    ) -> np.ndarray:
+    def predict_perturbation(self, dataset: Dataset, conditions: Sequence[str], ctx: RunContext) -> np.ndarray:
         where = self._where(dataset)
         adata = self._read_h5ad(where)
         found = pd.Index(adata.obs_names.astype(str))
@@ -194,8 +185,7 @@ class Precomputed(ModelAdapter):
         missing = [c for c in map(str, conditions) if c not in found]
         if missing:
             raise ModelError(
-                f"{where}: {len(missing)} of {len(conditions)} conditions have no row "
-                f"(obs index) in it: {missing[:10]}"
+                f"{where}: {len(missing)} of {len(conditions)} conditions have no row (obs index) in it: {missing[:10]}"
             )
         cols = align(adata.var_names, dataset.adata.var_names, where=where, what="genes")
         values = self._matrix(adata, where)[found.get_indexer([str(c) for c in conditions])]
@@ -205,21 +195,11 @@ class Precomputed(ModelAdapter):
     def _read_npz(self, path: Path, where: str) -> tuple[np.ndarray, np.ndarray | None]:
         with np.load(path, allow_pickle=False) as archive:
             arrays = [k for k in archive.files if k != "obs_names"]
-            key = self.params["key"]
-            if key is None:
-                if len(arrays) != 1:
-                    raise ModelError(
-                        f"{where}: holds arrays {arrays}; name the embedding with parameter 'key'"
-                    )
-                key = arrays[0]
-            if key not in archive.files:
-                raise ModelError(f"{where}: has no array {key!r}; arrays are {arrays}")
+            key = _choose(self.params["key"], arrays, where, "arrays", "key")
             try:
                 names = archive["obs_names"] if "obs_names" in archive.files else None
             except ValueError as exc:  # an object array would need pickle
-                raise ModelError(
-                    f"{where}: 'obs_names' must be a string array (saved without pickle): {exc}"
-                ) from exc
+                raise ModelError(f"{where}: 'obs_names' must be a string array (saved without pickle): {exc}") from exc
             return archive[key], names
 
     def _read_h5ad_obsm(self, path: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
@@ -229,15 +209,7 @@ class Precomputed(ModelAdapter):
         try:
             with h5py.File(path, "r") as fh:
                 keys = sorted(fh["obsm"].keys()) if "obsm" in fh else []
-                key = self.params["obsm_key"]
-                if key is None:
-                    if len(keys) != 1:
-                        raise ModelError(
-                            f"{where}: holds obsm keys {keys}; name the embedding with 'obsm_key'"
-                        )
-                    key = keys[0]
-                if key not in keys:
-                    raise ModelError(f"{where}: has no obsm key {key!r}; obsm keys are {keys}")
+                key = _choose(self.params["obsm_key"], keys, where, "obsm keys", "obsm_key")
                 names = np.asarray(read_elem(fh["obs"]).index.astype(str))
                 values = read_elem(fh["obsm"][key])
         except ModelError:
@@ -257,9 +229,7 @@ class Precomputed(ModelAdapter):
         try:
             return anndata.read_h5ad(path)
         except Exception as exc:
-            raise ModelError(
-                f"{where}: cannot be read as .h5ad: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise ModelError(f"{where}: cannot be read as .h5ad: {type(exc).__name__}: {exc}") from exc
 
     def _matrix(self, adata: AnnData, where: str) -> np.ndarray:
         key = self.params["key"]
@@ -269,3 +239,14 @@ class Precomputed(ModelAdapter):
         if X is None:
             raise ModelError(f"{where}: has no X; name a layer with parameter 'key'")
         return np.asarray(X.toarray() if sparse.issparse(X) else X, dtype=np.float64)
+
+
+def _choose(key: str | None, keys: list[str], where: str, what: str, param: str) -> str:
+    """The named key, or the only one there is; errors list the keys and the parameter to set."""
+    if key is None:
+        if len(keys) != 1:
+            raise ModelError(f"{where}: holds {what} {keys}; name the embedding with parameter {param!r}")
+        return keys[0]
+    if key not in keys:
+        raise ModelError(f"{where}: has no {what[:-1]} {key!r}; {what} are {keys}")
+    return key

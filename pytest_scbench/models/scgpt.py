@@ -64,9 +64,7 @@ class ScGPT(ModelAdapter):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         if not self.params["path"]:
-            raise ModelError(
-                f"model {self.name!r}: parameter 'path' (the checkpoint directory) is required"
-            )
+            raise ModelError(f"model {self.name!r}: parameter 'path' (the checkpoint directory) is required")
         self.require_positive("max_length", "batch_size")
         self.root = Path(str(self.params["path"])).expanduser()
         self._model: tuple[ScGPTModel, dict[str, int], dict[str, Any]] | None = None
@@ -74,9 +72,7 @@ class ScGPT(ModelAdapter):
     def _file(self, name: str) -> Path:
         path = self.root / name
         if not path.is_file():
-            raise ModelError(
-                f"model {self.name!r}: {path} does not exist; an scGPT directory holds {list(FILES)}"
-            )
+            raise ModelError(f"model {self.name!r}: {path} does not exist; an scGPT directory holds {list(FILES)}")
         return path
 
     def weights_digest(self) -> str:
@@ -86,12 +82,15 @@ class ScGPT(ModelAdapter):
         return digest.hexdigest()
 
     # -- loading ------------------------------------------------------------------------------
-    def read_args(self) -> dict[str, Any]:
-        path = self._file("args.json")
+    def _read_json(self, path: Path) -> Any:
         try:
-            args = json.loads(path.read_text())
+            return json.loads(path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelError(f"model {self.name!r}: cannot read {path}: {exc}") from exc
+
+    def read_args(self) -> dict[str, Any]:
+        path = self._file("args.json")
+        args = self._read_json(path)
         if "nheads" not in args and "nhead" in args:
             args["nheads"] = args["nhead"]
         missing = [k for k in ("embsize", "nlayers", "nheads", "d_hid") if k not in args]
@@ -111,10 +110,7 @@ class ScGPT(ModelAdapter):
 
     def read_vocab(self) -> dict[str, int]:
         path = self._file("vocab.json")
-        try:
-            raw = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ModelError(f"model {self.name!r}: cannot read {path}: {exc}") from exc
+        raw = self._read_json(path)
         if not isinstance(raw, dict) or not all(isinstance(v, int) for v in raw.values()):
             raise ModelError(f"model {self.name!r}: {path} must map tokens to integer indices")
         vocab = {str(k): int(v) for k, v in raw.items()}
@@ -135,9 +131,7 @@ class ScGPT(ModelAdapter):
 
         args, vocab = self.read_args(), self.read_vocab()
         if args["pad_token"] not in vocab:
-            raise ModelError(
-                f"model {self.name!r}: pad token {args['pad_token']!r} is not in the vocabulary"
-            )
+            raise ModelError(f"model {self.name!r}: pad token {args['pad_token']!r} is not in the vocabulary")
         if args["embsize"] % args["nheads"]:
             raise ModelError(
                 f"model {self.name!r}: embsize {args['embsize']} is not divisible by nheads {args['nheads']}"
@@ -184,9 +178,7 @@ class ScGPT(ModelAdapter):
                 f"model {self.name!r}: dataset {dataset.name!r} has no var column {col!r}; "
                 f"columns are {sorted(map(str, adata.var.columns))}"
             )
-        symbols = (
-            adata.var[col].astype(str).to_numpy() if col else adata.var_names.astype(str).to_numpy()
-        )
+        symbols = adata.var[col].astype(str).to_numpy() if col else adata.var_names.astype(str).to_numpy()
         ids = np.asarray([vocab.get(s, -1) for s in symbols], dtype=np.int64)
         if not (ids >= 0).any():
             raise ModelError(
@@ -221,18 +213,14 @@ class ScGPT(ModelAdapter):
                 if genes.size > limit:
                     pick = rng.permutation(genes.size)[:limit]
                     genes, bins = genes[pick], bins[pick]
-                seqs.append(
-                    (np.concatenate([[cls_id], genes]), np.concatenate([[pad_value], bins]))
-                )
+                seqs.append((np.concatenate([[cls_id], genes]), np.concatenate([[pad_value], bins])))
             length = max(s[0].size for s in seqs)
             g = np.full((len(seqs), length), pad_id, dtype=np.int64)
             v = np.full((len(seqs), length), pad_value, dtype=np.float32)
             for k, (gs, vs) in enumerate(seqs):
                 g[k, : gs.size], v[k, : vs.size] = gs, vs
             with torch.no_grad(), autocast_fp16(device):
-                hidden = model.encode(
-                    torch.from_numpy(g).to(device), torch.from_numpy(v).to(device)
-                )
+                hidden = model.encode(torch.from_numpy(g).to(device), torch.from_numpy(v).to(device))
             out[start:stop] = hidden[:, 0].float().cpu().numpy()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
