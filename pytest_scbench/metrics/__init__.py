@@ -19,6 +19,7 @@ from .neighborhood import (
     kbet_acceptance,
     kbet_per_label,
     lisi,
+    lisi_weights,
 )
 from .silhouette import silhouette_batch, silhouette_label
 from .value import HIGHER, LOWER, Direction, MetricValue, higher, lower
@@ -41,6 +42,7 @@ __all__ = [
     "kbet_acceptance",
     "kbet_per_label",
     "lisi",
+    "lisi_weights",
     "lower",
     "macro_auroc_ovr",
     "mae",

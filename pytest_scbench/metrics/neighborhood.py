@@ -7,6 +7,7 @@ live inside each label.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,21 +51,28 @@ def batch_entropy(graph: KnnGraph, batch: np.ndarray) -> float:
     return float(entropy.mean())
 
 
-def lisi(graph: KnnGraph, labels: np.ndarray, perplexity: float | None = None) -> np.ndarray:
-    """Local inverse Simpson's index of every cell (Korsunsky et al. 2019).
+@dataclass(frozen=True)
+class LisiWeights:
+    """Gaussian neighbour weights of a kNN graph at one perplexity (label-independent).
 
-    Definition as :func:`scib_metrics.lisi_knn`: Gaussian neighbour weights
-    ``exp(-beta * d)`` on the graph's Euclidean distances (the cell itself weighted 0),
-    ``beta`` found by bisection (tolerance 1e-5, at most 50 steps, starting at 1) so the
-    weights' entropy is ``log(perplexity)``; LISI = 1 / sum over labels of the squared
-    weight of each label. ``perplexity`` defaults to ``floor(k / 3)`` (30 for k=90).
-
-    Returns
-    -------
-    float64 array (n_cells,), each in [1, n_labels] (-1 where all weights underflow, as in
-    scib-metrics).
+    ``P[i, j]`` is the weight of ``graph.indices[i, j]`` for cell ``i`` (rows sum to 1,
+    the cell itself 0); ``H`` the entropy reached (0 where every weight underflowed).
+    iLISI and cLISI of one graph share them: compute once with :func:`lisi_weights`.
     """
-    codes, cats = encode(labels)
+
+    P: np.ndarray
+    H: np.ndarray
+    indices: np.ndarray
+
+
+def lisi_weights(graph: KnnGraph, perplexity: float | None = None) -> LisiWeights:
+    """The neighbour weights LISI uses, as :func:`scib_metrics.lisi_knn` finds them.
+
+    Gaussian weights ``exp(-beta * d)`` on the graph's Euclidean distances (the cell
+    itself weighted 0), ``beta`` found by bisection (tolerance 1e-5, at most 50 steps,
+    starting at 1) so the weights' entropy is ``log(perplexity)``. ``perplexity``
+    defaults to ``floor(k / 3)`` (30 for k=90).
+    """
     d = graph.distances.astype(np.float64)
     n, k = d.shape
     if perplexity is None:
@@ -81,11 +89,10 @@ def lisi(graph: KnnGraph, labels: np.ndarray, perplexity: float | None = None) -
             P = np.where(sum_p[:, None] == 0, 0.0, P / sum_p[:, None])
         return H, P
 
-    all_rows = np.arange(n)
     beta = np.ones(n)
     betamin = np.full(n, -np.inf)
     betamax = np.full(n, np.inf)
-    H, P = h_and_p(all_rows, beta)
+    H, P = h_and_p(np.arange(n), beta)
     hdiff = H - log_perp
     active = np.abs(hdiff) >= 1e-5
     for _ in range(50):
@@ -106,13 +113,41 @@ def lisi(graph: KnnGraph, labels: np.ndarray, perplexity: float | None = None) -
         H[rows], P[rows] = H_r, P_r
         hdiff[rows] = H_r - log_perp
         active[rows] = np.abs(hdiff[rows]) >= 1e-5
-    flat = np.repeat(all_rows, k) * cats.size + codes[graph.indices].ravel()
-    per_label = np.bincount(flat, weights=P.ravel(), minlength=n * cats.size).reshape(n, cats.size)
-    simpson = np.where(H == 0, -1.0, (per_label**2).sum(axis=1))
+    return LisiWeights(P, H, graph.indices)
+
+
+def lisi(
+    graph: KnnGraph,
+    labels: np.ndarray,
+    perplexity: float | None = None,
+    weights: LisiWeights | None = None,
+) -> np.ndarray:
+    """Local inverse Simpson's index of every cell (Korsunsky et al. 2019).
+
+    Definition as :func:`scib_metrics.lisi_knn`: with the neighbour weights of
+    :func:`lisi_weights` (pass ``weights`` to reuse them), LISI = 1 / sum over labels of
+    the squared weight of each label.
+
+    Returns
+    -------
+    float64 array (n_cells,), each in [1, n_labels] (-1 where all weights underflow, as in
+    scib-metrics).
+    """
+    codes, cats = encode(labels)
+    w = lisi_weights(graph, perplexity) if weights is None else weights
+    n, k = w.P.shape
+    flat = np.repeat(np.arange(n), k) * cats.size + codes[w.indices].ravel()
+    per_label = np.bincount(flat, weights=w.P.ravel(), minlength=n * cats.size).reshape(n, cats.size)
+    simpson = np.where(w.H == 0, -1.0, (per_label**2).sum(axis=1))
     return 1.0 / simpson
 
 
-def ilisi(graph: KnnGraph, batch: np.ndarray, perplexity: float | None = None) -> float:
+def ilisi(
+    graph: KnnGraph,
+    batch: np.ndarray,
+    perplexity: float | None = None,
+    weights: LisiWeights | None = None,
+) -> float:
     """Integration LISI, scaled: ``(median LISI(batch) - 1) / (n_batches - 1)``.
 
     As :func:`scib_metrics.ilisi_knn` (scale=True; scib-metrics uses k=90, perplexity 30).
@@ -121,11 +156,16 @@ def ilisi(graph: KnnGraph, batch: np.ndarray, perplexity: float | None = None) -
     codes, cats = encode(batch)
     if cats.size < 2:
         return float("nan")
-    value = float(np.nanmedian(lisi(graph, codes, perplexity)))
+    value = float(np.nanmedian(lisi(graph, codes, perplexity, weights)))
     return (value - 1) / (cats.size - 1)
 
 
-def clisi(graph: KnnGraph, labels: np.ndarray, perplexity: float | None = None) -> float:
+def clisi(
+    graph: KnnGraph,
+    labels: np.ndarray,
+    perplexity: float | None = None,
+    weights: LisiWeights | None = None,
+) -> float:
     """Cell-type LISI, scaled: ``(n_labels - median LISI(labels)) / (n_labels - 1)``.
 
     As :func:`scib_metrics.clisi_knn` (scale=True). Range [0, 1]; 1 means every
@@ -134,7 +174,7 @@ def clisi(graph: KnnGraph, labels: np.ndarray, perplexity: float | None = None) 
     codes, cats = encode(labels)
     if cats.size < 2:
         return float("nan")
-    value = float(np.nanmedian(lisi(graph, codes, perplexity)))
+    value = float(np.nanmedian(lisi(graph, codes, perplexity, weights)))
     return (cats.size - value) / (cats.size - 1)
 
 

@@ -14,14 +14,17 @@ from ..metrics import (
     higher,
     ilisi,
     kbet_per_label,
+    lisi_weights,
     silhouette_batch,
 )
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import (
+    CONTROL_MAX_CELLS,
     Encoded,
     control_embedding,
     control_graph,
+    control_rows,
     embedding,
     encoded,
     fail,
@@ -49,7 +52,8 @@ class BatchIntegration(Task):
     * ``graph_connectivity``: per-label largest connected fraction of the 15-NN graph;
     * ``clisi``: scaled median cLISI on 90 neighbours (bio conservation).
 
-    Controls: the same on a random embedding of the same shape drawn from the seed.
+    Controls: the same on a random embedding drawn from the seed, for a label-stratified
+    subset of at most ``control_max_cells`` (5,000) cells.
     """
 
     name = "batch_integration"
@@ -61,6 +65,7 @@ class BatchIntegration(Task):
         "kbet_alpha": 0.05,
         "max_cells": 20_000,
         "controls": True,
+        "control_max_cells": CONTROL_MAX_CELLS,
     }
 
     def __init__(self, **params: Any) -> None:
@@ -71,6 +76,7 @@ class BatchIntegration(Task):
         )
         check_positive(self.name, "kbet_alpha", self.params["kbet_alpha"])
         check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
+        check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)
@@ -89,8 +95,11 @@ class BatchIntegration(Task):
             )
         controls: dict[str, float] = {}
         if self.params["controls"]:
-            Xc = control_embedding(X.shape, inputs.seed)
-            controls, _ = self.score(Xc, control_graph(Xc, k, inputs.seed), labels, batch, inputs.seed)
+            rows = control_rows(labels.codes, self.params["control_max_cells"], inputs.seed)
+            Xc = control_embedding((rows.size, X.shape[1]), inputs.seed)
+            controls, _ = self.score(
+                Xc, control_graph(Xc, k, inputs.seed), labels.take(rows), batch.take(rows), inputs.seed
+            )
             controls = {name: value for name, value in controls.items() if name in scores}
         return TaskResult(
             metrics={name: higher(value) for name, value in scores.items()},
@@ -103,6 +112,7 @@ class BatchIntegration(Task):
     ) -> tuple[dict[str, float], dict[str, Any]]:
         """All metrics of one embedding and its graph; NaN-valued ones are left out."""
         lisi_graph = knn.with_k(self.params["lisi_neighbors"])
+        weights = lisi_weights(lisi_graph)  # shared by iLISI and cLISI
         kbet, kbet_labels = kbet_per_label(
             X, labels.codes, batch.codes, alpha=self.params["kbet_alpha"], seed=seed
         )
@@ -111,11 +121,11 @@ class BatchIntegration(Task):
             "silhouette_batch": silhouette_batch(
                 X, labels.codes, batch.codes, sample_size=self.params["max_cells"], seed=seed
             ),
-            "ilisi": ilisi(lisi_graph, batch.codes),
+            "ilisi": ilisi(lisi_graph, batch.codes, weights=weights),
             "graph_connectivity": graph_connectivity(
                 knn.with_k(self.params["connectivity_neighbors"]), labels.codes
             ),
-            "clisi": clisi(lisi_graph, labels.codes),
+            "clisi": clisi(lisi_graph, labels.codes, weights=weights),
         }
         details: dict[str, Any] = {
             "kbet_per_label": {

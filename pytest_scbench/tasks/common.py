@@ -17,9 +17,14 @@ import pandas as pd
 
 from ..errors import ModelError, TaskError
 from ..graph import KnnGraph, shared_graph
+from ..metrics.silhouette import stratified_rows
 from .base import TaskInputs
 
 _CODES_CACHE_SIZE = 16
+
+#: Default cap on the cells a negative control is scored on (task parameter
+#: ``control_max_cells``).
+CONTROL_MAX_CELLS = 5_000
 
 
 def where(inputs: TaskInputs, task: str) -> str:
@@ -92,6 +97,10 @@ class Encoded:
     def sizes(self) -> np.ndarray:
         return np.bincount(self.codes, minlength=self.n)
 
+    def take(self, rows: np.ndarray) -> Encoded:
+        """The same column restricted to ``rows`` (categories kept, some may be empty)."""
+        return Encoded(self.role, self.key, self.codes[rows], self.categories)
+
 
 _codes: OrderedDict[tuple[str, str, str, int], Encoded] = OrderedDict()
 _codes_lock = threading.Lock()
@@ -143,6 +152,17 @@ def require_groups(inputs: TaskInputs, task: str, column: Encoded, minimum: int 
 def graph(inputs: TaskInputs, X: np.ndarray, k: int) -> KnnGraph:
     """The shared kNN graph of the model's embedding (see :mod:`pytest_scbench.graph`)."""
     return shared_graph(inputs.outputs.key("embedding"), X, k, inputs.seed)
+
+
+def control_rows(codes: np.ndarray, max_cells: int, seed: int) -> np.ndarray:
+    """The cells a negative control is scored on: all, or a seeded label-stratified subset.
+
+    A random embedding scores at chance level whatever the number of cells, so above
+    ``max_cells`` cells the control is computed on about that many (each label keeps its
+    share, at least one cell) instead of costing as much as the model's own scores.
+    """
+    rows = stratified_rows(codes, max_cells, seed)
+    return np.arange(codes.size) if rows is None else rows
 
 
 def control_embedding(shape: tuple[int, int], seed: int) -> np.ndarray:

@@ -7,7 +7,14 @@ from typing import Any
 from ..metrics import higher, silhouette_label
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
-from .common import control_embedding, embedding, encoded, require_groups
+from .common import (
+    CONTROL_MAX_CELLS,
+    control_embedding,
+    control_rows,
+    embedding,
+    encoded,
+    require_groups,
+)
 from .params import check_positive
 
 
@@ -19,17 +26,23 @@ class Embedding(Task):
     ``(asw + 1) / 2`` with Euclidean distances, scib-metrics' ``silhouette_label``.
     Above ``max_cells`` cells (default 20,000) the silhouette is computed for a seeded,
     label-stratified sample of that many cells against all cells (an unbiased estimate;
-    exact below). Control: the same on a random embedding of the same shape.
+    exact below). Control: the same on a random embedding, for a label-stratified subset
+    of at most ``control_max_cells`` (5,000) cells.
     """
 
     name = "embedding"
     requires_outputs = frozenset({"embedding"})
     requires_keys = frozenset({"label"})
-    defaults: dict[str, Any] = {"max_cells": 20_000, "controls": True}
+    defaults: dict[str, Any] = {
+        "max_cells": 20_000,
+        "controls": True,
+        "control_max_cells": CONTROL_MAX_CELLS,
+    }
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
+        check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)
@@ -39,9 +52,10 @@ class Embedding(Task):
         value = silhouette_label(X, labels.codes, sample_size=sample, seed=inputs.seed)
         controls = {}
         if self.params["controls"]:
-            Xc = control_embedding(X.shape, inputs.seed)
+            rows = control_rows(labels.codes, self.params["control_max_cells"], inputs.seed)
+            Xc = control_embedding((rows.size, X.shape[1]), inputs.seed)
             controls["asw_label"] = silhouette_label(
-                Xc, labels.codes, sample_size=sample, seed=inputs.seed
+                Xc, labels.codes[rows], sample_size=sample, seed=inputs.seed
             )
         details = {"exact": X.shape[0] <= sample, "n_cells_scored": min(X.shape[0], sample)}
         return TaskResult(metrics={"asw_label": higher(value)}, details=details, controls=controls)

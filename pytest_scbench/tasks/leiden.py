@@ -22,7 +22,8 @@ def leiden(connectivities: sparse.spmatrix, resolution: float, seed: int) -> np.
     coo = sparse.csr_matrix(connectivities).tocoo()
     n = coo.shape[0]
     edges = np.column_stack([coo.row, coo.col]).astype(np.int64)
-    g = igraph.Graph(n=n, edges=edges, directed=False)
+    g = igraph.Graph(n=n, directed=False)
+    g.add_edges(edges)  # several times faster than Graph(edges=...) for a NumPy array
     g.es["weight"] = coo.data.astype(np.float64)
     igraph.set_random_number_generator(random.Random(seed))
     try:
