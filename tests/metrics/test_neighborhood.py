@@ -110,3 +110,14 @@ def test_ranges_order_and_separation(seed: int) -> None:
     g_perm = compute_knn(random[order], 30)
     assert ilisi(g_perm, batch[order]) == pytest.approx(ilisi(g_rand, batch), abs=1e-9)
     assert batch_entropy(g_perm, batch[order]) == pytest.approx(batch_entropy(g_rand, batch), abs=1e-9)
+
+
+def test_lisi_weights_shared_by_ilisi_and_clisi(cells) -> None:
+    from pytest_scbench.metrics import lisi_weights
+
+    _, labels, batch, graph = cells
+    weights = lisi_weights(graph)
+    np.testing.assert_allclose(weights.P.sum(axis=1), 1.0, rtol=1e-12)
+    assert np.all(weights.P[graph.indices == np.arange(graph.indices.shape[0])[:, None]] == 0)
+    assert ilisi(graph, batch, weights=weights) == ilisi(graph, batch)
+    assert clisi(graph, labels, weights=weights) == clisi(graph, labels)

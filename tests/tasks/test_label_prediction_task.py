@@ -80,3 +80,26 @@ def test_max_cells_scores_a_stratified_subset(noisy) -> None:
     result = LabelPrediction(classifiers=["knn"], max_cells=100, controls=False).run(inputs_for(dataset, X))
     assert result.details["n_cells"] == 99  # 33 of each of the 3 classes of 80
     assert 0 <= result.metrics["knn_accuracy"].value <= 1
+
+
+def test_forest_bootstrap_cap(noisy) -> None:
+    from sklearn.ensemble import RandomForestClassifier
+
+    dataset, X = noisy
+    y = dataset.adata.obs["cell_type"].cat.codes.to_numpy()
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+
+    def accuracy(**task_params) -> float:
+        task = LabelPrediction(classifiers=["rf"], rf_trees=20, controls=False, **task_params)
+        return task.run(inputs_for(dataset, X, seed=0)).metrics["rf_accuracy"].value
+
+    # cap >= training cells: scikit-learn's default forest (cz-benchmarks' classifier)
+    reference = np.mean(
+        [
+            RandomForestClassifier(20, random_state=0).fit(X[tr], y[tr]).score(X[te], y[te])
+            for tr, te in folds
+        ]
+    )
+    assert accuracy(rf_max_samples=10_000) == pytest.approx(reference, abs=1e-12)
+    assert accuracy() == pytest.approx(reference, abs=1e-12)  # 192 training cells < 1,000
+    assert accuracy(rf_max_samples=50) != accuracy()
