@@ -27,6 +27,7 @@ def write_outputs(config: pytest.Config, state: ScbenchSession) -> None:
         options = {
             "device": state.options.device,
             "seeds": state.options.seeds,
+            "seed_offset": state.options.seed_offset,
             "z": state.options.z,
             "strict": state.options.strict,
             "update_baselines": state.options.update_baselines,

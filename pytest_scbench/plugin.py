@@ -78,6 +78,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "seeds", "run every item under seeds 0..N-1 instead of the suite's seeds", ini_default="", metavar="N", type=int
     )
     add(
+        "seed_offset",
+        "add K to every seed (--scbench-seeds or the suite's): fresh seeds for the same items",
+        ini_default="",
+        metavar="K",
+        type=int,
+    )
+    add(
         "speed",
         "also measure each model's throughput (cells/s) with pytest-benchmark, one item per (model, dataset)",
         ini_type="bool",
@@ -96,6 +103,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--scbench-device {options.device!r}: expected one of {', '.join(DEVICE_CHOICES)}")
     if options.seeds is not None and options.seeds < 1:
         raise pytest.UsageError("--scbench-seeds must be at least 1")
+    if options.seed_offset < 0:
+        raise pytest.UsageError("--scbench-seed-offset must be 0 or more (seeds are non-negative)")
     state = ScbenchSession(options)
     config.stash[SESSION_KEY] = state
     config.pluginmanager.register(RunHooks(config, state), "scbench-run")

@@ -40,6 +40,7 @@ class Options:
     no_cache: bool = False
     data_dir: Path = Path()
     seeds: int | None = None
+    seed_offset: int = 0
     z: float = DEFAULT_Z
     speed: bool = False
 
@@ -56,6 +57,7 @@ class Options:
         json_path = get("json")
         data_dir = get("data_dir")
         seeds = get("seeds")
+        seed_offset = get("seed_offset")
         z = get("z")
         return cls(
             device=get("device") or "auto",
@@ -65,6 +67,7 @@ class Options:
             no_cache=flag("no_cache"),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
             seeds=int(seeds) if seeds not in (None, "") else None,
+            seed_offset=int(seed_offset) if seed_offset not in (None, "") else 0,
             z=float(z) if z not in (None, "") else DEFAULT_Z,
             speed=flag("speed"),
         )
@@ -102,9 +105,13 @@ class ScbenchSession:
         return self._baselines[path]
 
     def seeds_for(self, case: Case) -> list[int]:
-        if self.options.seeds is not None:
-            return list(range(self.options.seeds))
-        return list(case.suite.seeds)
+        """``--scbench-seeds N`` (0..N-1) or the suite's seeds, each shifted by ``--scbench-seed-offset``.
+
+        The offset draws fresh seeds for a check that a baseline holds beyond the seeds it
+        was recorded with.
+        """
+        base = range(self.options.seeds) if self.options.seeds is not None else case.suite.seeds
+        return [seed + self.options.seed_offset for seed in base]
 
     def device_for(self, case: Case) -> str:
         return self.device_for_model(case.model)
