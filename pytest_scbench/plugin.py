@@ -157,7 +157,11 @@ class RunHooks:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         raw = getattr(report, "scbench", None)
-        if raw is None or self.is_worker:
+        if self.is_worker:
+            return
+        if raw is None:
+            if report.failed:
+                self.state.record_lost(report.nodeid, report.longreprtext)
             return
         result = CaseResult.from_json(raw)
         result.outcome = report.outcome
@@ -167,7 +171,7 @@ class RunHooks:
         if self.is_worker:
             return  # workers only run items; the controller writes files
         try:
-            finish.write_outputs(self.config, self.state)
+            finish.write_outputs(self.config, self.state, interrupted=session.exitstatus == pytest.ExitCode.INTERRUPTED)
         except BaselineError as exc:
             self.state.errors.append(str(exc))
         if self.state.errors and session.exitstatus == pytest.ExitCode.OK:

@@ -22,7 +22,7 @@ from .errors import ScbenchError
 from .metrics.value import MetricValue
 from .models.base import RunContext
 from .outputs import Outputs, OutputStore
-from .results import CaseResult, summarise
+from .results import CaseResult, lost_result, summarise
 from .suite import Case, ModelEntry
 from .tasks.base import TaskInputs
 
@@ -89,6 +89,8 @@ class ScbenchSession:
         self.changes: list[Changes] = []
         self.not_updated: list[str] = []
         self.report_path: Path | None = None
+        #: Notices for the summary that do not fail the run (baselines left alone on Ctrl-C).
+        self.notes: list[str] = []
 
     # -- shared resources ------------------------------------------------------------------
     def dataset(self, spec: DatasetSpec) -> Dataset:
@@ -118,6 +120,17 @@ class ScbenchSession:
 
     def device_for_model(self, model: ModelEntry) -> str:
         return wanted_device(self.options.device, model.adapter.needs_cuda)
+
+    def record_lost(self, nodeid: str, message: str) -> None:
+        """Keep a failed suite item that sent no result (its xdist worker crashed).
+
+        It then appears in the report and among the items whose baselines were not updated.
+        """
+        # The last line is xdist's own ("worker 'gw0' crashed while running ..."); a header precedes it.
+        last_line = next((line for line in reversed(message.splitlines()) if line.strip()), "the item sent no result")
+        result = lost_result(nodeid, last_line.strip())
+        if result is not None and result.id not in self.results:
+            self.results[result.id] = result
 
     # -- running one item ------------------------------------------------------------------
     def new_result(self, case: Case) -> CaseResult:
