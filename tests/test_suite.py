@@ -171,7 +171,9 @@ def test_any_document_parses_or_raises_our_own_error(tmp_path: Path, doc: dict) 
 
 def test_unquoted_yaml_boolean_as_a_key_is_a_suite_error(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
-    path.write_text("name: s\nmodels: [{name: m, adapter: random, on: tiny}]\ndatasets: [pbmc68k]\ntasks: [embedding]\n")
+    path.write_text(
+        "name: s\nmodels: [{name: m, adapter: random, on: tiny}]\ndatasets: [pbmc68k]\ntasks: [embedding]\n"
+    )
     with pytest.raises(SuiteError, match=r"models\[0\]: key True is not a string \(YAML reads unquoted on/off"):
         load_suite(path)
     with pytest.raises(SuiteError, match=r"tasks\[0\]\.params: key 3 is not a string"):
