@@ -129,11 +129,23 @@ def test_load_reports_yaml_position_and_unreadable_files(tmp_path: Path) -> None
         load_suite(tmp_path / "absent.yaml")
 
 
-def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
-    path = tmp_path / "evil.yaml"
-    path.write_text("name: !!python/object/apply:os.system ['echo hacked']\nmodels: [random]\n")
-    with pytest.raises(SuiteError, match="not valid YAML"):
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!!python/object/apply:pathlib.Path.touch ['{proof}']",
+        "!!python/object:pathlib.PosixPath {{}}",
+        "!!python/name:os.system",
+        "!!python/module:os",
+    ],
+)
+def test_yaml_is_loaded_safely(tmp_path: Path, tag: str) -> None:
+    path, proof = tmp_path / "evil.yaml", tmp_path / "code-ran"
+    path.write_text(f"name: s\nmodels:\n  - {tag.format(proof=proof)}\ndatasets: [pbmc68k]\ntasks: [embedding]\n")
+    with pytest.raises(
+        SuiteError, match=r"evil\.yaml: line 3, column 5: not valid YAML: could not determine a constructor"
+    ):
         load_suite(path)
+    assert not proof.exists()
 
 
 yaml_values = st.recursive(
