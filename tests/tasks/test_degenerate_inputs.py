@@ -88,9 +88,10 @@ def test_scores_do_not_depend_on_the_scale_of_the_embedding() -> None:
     X = rng.normal(size=(n, 3)) + np.repeat(np.eye(3) * 4, n // 3, axis=0)
     adata = AnnData(
         np.ones((n, 3), dtype=np.float32),
-        obs=pd.DataFrame({"cell_type": list("abc" * (n // 3)), "batch": list("xy" * (n // 2))}),
+        obs=pd.DataFrame(
+            {"cell_type": list("abc" * (n // 3)), "batch": list("xy" * (n // 2))}, index=[f"c{i}" for i in range(n)]
+        ),
     )
-    adata.obs_names = [f"c{i}" for i in range(n)]
     dataset = make_dataset(adata, label_key="cell_type", batch_key="batch")
     scores = []
     for scale in (1.0, 1e30):
