@@ -17,16 +17,26 @@ from .results import CaseResult
 from .session import ScbenchSession
 
 
-def write_outputs(config: pytest.Config, state: ScbenchSession) -> None:
-    """Baselines first (when asked), then the JSON report: both atomically."""
+def write_outputs(config: pytest.Config, state: ScbenchSession, interrupted: bool = False) -> None:
+    """Baselines first (when asked), then the JSON report: both atomically.
+
+    An interrupted run (Ctrl-C) updates no baseline, since a partial run is no ground to
+    rewrite any; its report still holds every item that finished.
+    """
     if state.options.update_baselines:
-        update_baselines(state)
+        if interrupted:
+            state.notes.append(
+                "the run was interrupted: no baseline was updated; rerun with --scbench-update-baselines to the end"
+            )
+        else:
+            update_baselines(state)
     if state.options.json_path is not None:
         results = list(state.results.values())
-        suites = {r.suite: {"baselines": r.baselines} for r in results}
+        suites = {r.suite: {"baselines": r.baselines} for r in results if r.baselines}
         options = {
             "device": state.options.device,
             "seeds": state.options.seeds,
+            "seed_offset": state.options.seed_offset,
             "z": state.options.z,
             "strict": state.options.strict,
             "update_baselines": state.options.update_baselines,
@@ -106,6 +116,9 @@ def terminal_summary(tr: Any, state: ScbenchSession, exitstatus: int) -> None:
         tr.write_line(f"baselines not updated for {len(state.not_updated)} item(s) that did not complete:", yellow=True)
         for item in state.not_updated:
             tr.write_line(f"  {item}")
+    for note in state.notes:
+        tr.write_line("")
+        tr.write_line(f"pytest-scbench: {note}", yellow=True)
     for error in state.errors:
         tr.write_line(f"pytest-scbench: {error}", red=True)
     if state.report_path is not None:

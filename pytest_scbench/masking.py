@@ -20,6 +20,9 @@ import numpy as np
 from anndata import AnnData
 from scipy import sparse
 
+from .datasets.cache import cache_dirname
+from .safepaths import inside
+
 MASK_VALUE = -1.0
 
 
@@ -69,7 +72,7 @@ def masked_dataset(
 ) -> Mask:
     """The masked matrix of ``adata``, from the cache when there is a valid one."""
     ident = mask_id(fraction, seed)
-    path = None if data_dir is None else Path(data_dir) / dataset_name / "masked" / f"{ident}.h5ad"
+    path = None if data_dir is None else inside(data_dir, cache_dirname(dataset_name), "masked", f"{ident}.h5ad")
     if path is not None and path.exists():
         cached = ad.read_h5ad(path)
         if cached.shape == adata.shape and list(cached.obs_names) == list(adata.obs_names):

@@ -24,6 +24,7 @@ from filelock import FileLock
 from .datasets.base import Dataset, DatasetSpec
 from .errors import ModelError
 from .models.base import ModelAdapter, RunContext
+from .safepaths import inside
 
 _FOLDERS = {"embedding": "embeddings", "reconstruction": "reconstructions", "perturbation": "perturbations"}
 
@@ -40,7 +41,7 @@ class OutputStore:
     def _path(self, kind: str, model_fp: str, dataset_fp: str, extra: str) -> Path:
         assert self.cache_dir is not None
         stem = dataset_fp if not extra else f"{dataset_fp}-{extra}"
-        return self.cache_dir / _FOLDERS[kind] / model_fp / f"{stem}.npy"
+        return inside(self.cache_dir, _FOLDERS[kind], model_fp, f"{stem}.npy")
 
     def get_or_compute(
         self,

@@ -78,6 +78,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "seeds", "run every item under seeds 0..N-1 instead of the suite's seeds", ini_default="", metavar="N", type=int
     )
     add(
+        "seed_offset",
+        "add K to every seed (--scbench-seeds or the suite's): fresh seeds for the same items",
+        ini_default="",
+        metavar="K",
+        type=int,
+    )
+    add(
         "speed",
         "also measure each model's throughput (cells/s) with pytest-benchmark, one item per (model, dataset)",
         ini_type="bool",
@@ -96,6 +103,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--scbench-device {options.device!r}: expected one of {', '.join(DEVICE_CHOICES)}")
     if options.seeds is not None and options.seeds < 1:
         raise pytest.UsageError("--scbench-seeds must be at least 1")
+    if options.seed_offset < 0:
+        raise pytest.UsageError("--scbench-seed-offset must be 0 or more (seeds are non-negative)")
     state = ScbenchSession(options)
     config.stash[SESSION_KEY] = state
     config.pluginmanager.register(RunHooks(config, state), "scbench-run")
@@ -148,7 +157,11 @@ class RunHooks:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         raw = getattr(report, "scbench", None)
-        if raw is None or self.is_worker:
+        if self.is_worker:
+            return
+        if raw is None:
+            if report.failed:
+                self.state.record_lost(report.nodeid, report.longreprtext)
             return
         result = CaseResult.from_json(raw)
         result.outcome = report.outcome
@@ -158,7 +171,7 @@ class RunHooks:
         if self.is_worker:
             return  # workers only run items; the controller writes files
         try:
-            finish.write_outputs(self.config, self.state)
+            finish.write_outputs(self.config, self.state, interrupted=session.exitstatus == pytest.ExitCode.INTERRUPTED)
         except BaselineError as exc:
             self.state.errors.append(str(exc))
         if self.state.errors and session.exitstatus == pytest.ExitCode.OK:

@@ -8,6 +8,7 @@ terminal and used to update baselines.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -96,6 +97,24 @@ class CaseResult:
 
     def missing(self) -> list[str]:
         return [m for m, v in self.verdicts.items() if v["status"] == "missing"]
+
+
+def lost_result(nodeid: str, message: str) -> CaseResult | None:
+    """A record for a suite item that left no result (its xdist worker crashed), else None.
+
+    Only the test id is known (``suites/x.yaml::<suite>[<model>-<dataset>-<task>]``); the
+    record lets the report and the summary name the item, and it is never completed, so
+    its baselines are left alone.
+    """
+    path, _, name = nodeid.partition("::")
+    match = _ITEM_ID.match(name)
+    if not path.endswith((".yaml", ".yml")) or match is None:
+        return None
+    suite, model, dataset, task = match.groups()
+    return CaseResult(id=name, suite=suite, model=model, dataset=dataset, task=task, outcome="failed", message=message)
+
+
+_ITEM_ID = re.compile(r"^([^\[\]]+)\[([^-\[\]]+)-([^-\[\]]+)-([^-\[\]]+)\]$")
 
 
 def to_plain(value: Any) -> Any:

@@ -22,7 +22,7 @@ from .errors import ScbenchError
 from .metrics.value import MetricValue
 from .models.base import RunContext
 from .outputs import Outputs, OutputStore
-from .results import CaseResult, summarise
+from .results import CaseResult, lost_result, summarise
 from .suite import Case, ModelEntry
 from .tasks.base import TaskInputs
 
@@ -40,6 +40,7 @@ class Options:
     no_cache: bool = False
     data_dir: Path = Path()
     seeds: int | None = None
+    seed_offset: int = 0
     z: float = DEFAULT_Z
     speed: bool = False
 
@@ -56,6 +57,7 @@ class Options:
         json_path = get("json")
         data_dir = get("data_dir")
         seeds = get("seeds")
+        seed_offset = get("seed_offset")
         z = get("z")
         return cls(
             device=get("device") or "auto",
@@ -65,6 +67,7 @@ class Options:
             no_cache=flag("no_cache"),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
             seeds=int(seeds) if seeds not in (None, "") else None,
+            seed_offset=int(seed_offset) if seed_offset not in (None, "") else 0,
             z=float(z) if z not in (None, "") else DEFAULT_Z,
             speed=flag("speed"),
         )
@@ -86,6 +89,8 @@ class ScbenchSession:
         self.changes: list[Changes] = []
         self.not_updated: list[str] = []
         self.report_path: Path | None = None
+        #: Notices for the summary that do not fail the run (baselines left alone on Ctrl-C).
+        self.notes: list[str] = []
 
     # -- shared resources ------------------------------------------------------------------
     def dataset(self, spec: DatasetSpec) -> Dataset:
@@ -102,15 +107,30 @@ class ScbenchSession:
         return self._baselines[path]
 
     def seeds_for(self, case: Case) -> list[int]:
-        if self.options.seeds is not None:
-            return list(range(self.options.seeds))
-        return list(case.suite.seeds)
+        """``--scbench-seeds N`` (0..N-1) or the suite's seeds, each shifted by ``--scbench-seed-offset``.
+
+        The offset draws fresh seeds for a check that a baseline holds beyond the seeds it
+        was recorded with.
+        """
+        base = range(self.options.seeds) if self.options.seeds is not None else case.suite.seeds
+        return [seed + self.options.seed_offset for seed in base]
 
     def device_for(self, case: Case) -> str:
         return self.device_for_model(case.model)
 
     def device_for_model(self, model: ModelEntry) -> str:
         return wanted_device(self.options.device, model.adapter.needs_cuda)
+
+    def record_lost(self, nodeid: str, message: str) -> None:
+        """Keep a failed suite item that sent no result (its xdist worker crashed).
+
+        It then appears in the report and among the items whose baselines were not updated.
+        """
+        # The last line is xdist's own ("worker 'gw0' crashed while running ..."); a header precedes it.
+        last_line = next((line for line in reversed(message.splitlines()) if line.strip()), "the item sent no result")
+        result = lost_result(nodeid, last_line.strip())
+        if result is not None and result.id not in self.results:
+            self.results[result.id] = result
 
     # -- running one item ------------------------------------------------------------------
     def new_result(self, case: Case) -> CaseResult:

@@ -254,7 +254,7 @@ def _model_entry(ctx: _Ctx, where: str, raw: Any) -> ModelEntry:
     entry = _mapping(ctx, where, raw, None, what="a model name or mapping")
     name = _name(ctx, f"{where}.name", entry.get("name"))
     adapter_ref = _typed(ctx, f"{where}.adapter", entry.get("adapter", name), str, "a string")
-    params = dict(_typed(ctx, f"{where}.params", entry.get("params", {}), dict, "a mapping"))
+    params = dict(_params(ctx, f"{where}.params", entry.get("params", {})))
     params.update({k: v for k, v in entry.items() if k not in MODEL_KEYS})
     # File parameters are relative to the suite file, like the suite's other paths.
     for key, value in params.items():
@@ -322,7 +322,7 @@ def _dataset_entry(ctx: _Ctx, where: str, raw: Any) -> DatasetEntry:
         base, params = parse_dataset_ref(ref)
     except ScbenchError as exc:
         raise ctx.error(f"{where}.{ref_key}", str(exc)) from None
-    params.update(_typed(ctx, f"{where}.params", entry.get("params", {}), dict, "a mapping"))
+    params.update(_params(ctx, f"{where}.params", entry.get("params", {})))
     if base not in registry.datasets:
         raise ctx.error(f"{where}.{ref_key}", _unknown("dataset", base, registry.datasets.names()))
     try:
@@ -346,7 +346,7 @@ def _task_entry(ctx: _Ctx, where: str, raw: Any) -> TaskEntry:
     if task_name not in registry.tasks:
         key = f"{where}.task" if "task" in entry else f"{where}.name"
         raise ctx.error(key, _unknown("task", task_name, registry.tasks.names()))
-    params = _typed(ctx, f"{where}.params", entry.get("params", {}), dict, "a mapping")
+    params = _params(ctx, f"{where}.params", entry.get("params", {}))
     try:
         task = registry.tasks.get(task_name)(**params)
     except ScbenchError as exc:
@@ -406,11 +406,24 @@ def _unknown(kind: str, name: object, allowed: Sequence[str]) -> str:
 def _mapping(ctx: _Ctx, where: str, raw: Any, allowed: Sequence[str] | None, what: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ctx.error(where, f"expected {what}, got {_describe(raw)}")
+    _string_keys(ctx, where, raw)
     if allowed is not None:
         for key in raw:
             if key not in allowed:
                 raise ctx.error(f"{where}.{key}" if where else str(key), _unknown("key", key, list(allowed)))
     return raw
+
+
+def _string_keys(ctx: _Ctx, where: str, raw: dict[Any, Any]) -> dict[str, Any]:
+    for key in raw:
+        if not isinstance(key, str):
+            hint = " (YAML reads unquoted on/off/yes/no as booleans: quote the key)" if isinstance(key, bool) else ""
+            raise ctx.error(where, f"key {key!r} is not a string{hint}")
+    return raw
+
+
+def _params(ctx: _Ctx, where: str, raw: Any) -> dict[str, Any]:
+    return _string_keys(ctx, where, _typed(ctx, where, raw, dict, "a mapping"))
 
 
 def _list(ctx: _Ctx, where: str, raw: Any) -> list[Any]:

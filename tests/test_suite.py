@@ -129,11 +129,23 @@ def test_load_reports_yaml_position_and_unreadable_files(tmp_path: Path) -> None
         load_suite(tmp_path / "absent.yaml")
 
 
-def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
-    path = tmp_path / "evil.yaml"
-    path.write_text("name: !!python/object/apply:os.system ['echo hacked']\nmodels: [random]\n")
-    with pytest.raises(SuiteError, match="not valid YAML"):
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!!python/object/apply:pathlib.Path.touch ['{proof}']",
+        "!!python/object:pathlib.PosixPath {{}}",
+        "!!python/name:os.system",
+        "!!python/module:os",
+    ],
+)
+def test_yaml_is_loaded_safely(tmp_path: Path, tag: str) -> None:
+    path, proof = tmp_path / "evil.yaml", tmp_path / "code-ran"
+    path.write_text(f"name: s\nmodels:\n  - {tag.format(proof=proof)}\ndatasets: [pbmc68k]\ntasks: [embedding]\n")
+    with pytest.raises(
+        SuiteError, match=r"evil\.yaml: line 3, column 5: not valid YAML: could not determine a constructor"
+    ):
         load_suite(path)
+    assert not proof.exists()
 
 
 yaml_values = st.recursive(
@@ -165,5 +177,53 @@ def test_any_document_parses_or_raises_our_own_error(tmp_path: Path, doc: dict) 
     path.write_text(yaml.safe_dump(doc))
     try:
         load_suite(path)
+    except ScbenchError:
+        pass
+
+
+def test_unquoted_yaml_boolean_as_a_key_is_a_suite_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: s\nmodels: [{name: m, adapter: random, on: tiny}]\ndatasets: [pbmc68k]\ntasks: [embedding]\n"
+    )
+    with pytest.raises(SuiteError, match=r"models\[0\]: key True is not a string \(YAML reads unquoted on/off"):
+        load_suite(path)
+    with pytest.raises(SuiteError, match=r"tasks\[0\]\.params: key 3 is not a string"):
+        parse(tmp_path, tasks=[{"name": "clustering", "params": {3: 1}}])
+
+
+def test_empty_and_non_mapping_documents(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    for text, message in [
+        ("", "the suite file is empty"),
+        ("# only a comment\n", "the suite file is empty"),
+        ("- a\n- b\n", "expected a suite, got list"),
+        ("name: s\nmodels: [random]\ndatasets: [pbmc68k]\ntasks: []\n", "tasks: the suite names no tasks"),
+    ]:
+        path.write_text(text)
+        with pytest.raises(SuiteError, match=message):
+            load_suite(path)
+
+
+# Values of every YAML type, keys included: YAML 1.1 turns on/off/yes/no, numbers and null into keys too.
+any_keys = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+typed_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(any_keys, children, max_size=3),
+    max_leaves=8,
+)
+entry = st.dictionaries(
+    st.sampled_from(["name", "adapter", "task", "dataset", "params", "device", "batch_size", "path", "label_key"])
+    | any_keys,
+    typed_values | st.sampled_from(["random", "pca", "clustering", "pbmc68k", "m"]),
+    max_size=4,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(models=st.lists(entry | typed_values, max_size=2), tasks=st.lists(entry | typed_values, max_size=2))
+def test_any_value_types_in_entries_parse_or_raise_our_own_error(tmp_path: Path, models: list, tasks: list) -> None:
+    try:
+        parse(tmp_path, models=models or ["random"], tasks=tasks or ["embedding"])
     except ScbenchError:
         pass

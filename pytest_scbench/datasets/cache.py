@@ -14,7 +14,6 @@ each file once.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,14 +24,13 @@ from anndata import AnnData
 from filelock import FileLock
 
 from ..errors import DatasetError
+from ..safepaths import component
 
 #: Environment variable naming the cache directory.
 DATA_DIR_ENV = "SCBENCH_DATA_DIR"
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
 def default_data_dir() -> Path:
@@ -42,11 +40,15 @@ def default_data_dir() -> Path:
 
 
 def dataset_dirname(name: str, params: Mapping[str, Any] | None = None) -> str:
-    """The cache folder name of a data set with the given non-default parameters."""
+    """The cache folder name of a data set with the given non-default parameters.
+
+    Always one safe path component (:func:`~pytest_scbench.safepaths.component`): a
+    name such as ``../x`` or a parameter holding a path cannot leave the cache.
+    """
     if not params:
-        return _UNSAFE.sub("_", name)
+        return component(name)
     parts = [f"{k}-{v}" for k, v in sorted(params.items())]
-    return _UNSAFE.sub("_", name + "__" + "_".join(parts))
+    return component(name + "__" + "_".join(parts))
 
 
 def cache_dirname(spec_name: str) -> str:
@@ -56,7 +58,7 @@ def cache_dirname(spec_name: str) -> str:
     try:
         name, params = parse_dataset_ref(spec_name)
     except Exception:
-        return _UNSAFE.sub("_", spec_name)
+        return component(spec_name)
     return dataset_dirname(name, params)
 
 

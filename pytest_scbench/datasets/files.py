@@ -54,12 +54,14 @@ def describe_read_error(exc: BaseException) -> str:
     """A one-line account of why h5py/anndata could not read a file."""
     text = str(exc)
     match = _TRUNCATED.search(text)
+    again = "; copy, download or convert it again"
     if match:
-        return f"the file is truncated: it has {int(match.group(1))} bytes but its header says {int(match.group(2))}"
+        sizes = f"it has {int(match.group(1))} bytes but its header says {int(match.group(2))}"
+        return f"the file is truncated: {sizes}{again}"
     if "truncated" in text.lower():
-        return "the file is truncated"
+        return f"the file is truncated{again}"
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return f"it is corrupt or not in the expected layout ({type(exc).__name__}: {first[:200]})"
+    return f"it is corrupt or not in the expected layout ({type(exc).__name__}: {first[:200]}){again}"
 
 
 def read_h5ad(path: Path | str, *, dataset: str) -> AnnData:

@@ -263,14 +263,15 @@ def _open(path: Path | str, dataset: str) -> h5py.File:
     check_readable_hdf5(path, dataset)
     try:
         handle = h5py.File(path, "r")
-    except Exception as exc:
+        missing = [
+            k
+            for k in ("central/data", "central/indices", "central/indptr", "0/obs_names", "1/var_names")
+            if k not in handle
+        ]
+        mode = None if missing else handle["central"].attrs.get("mode")
+    except Exception as exc:  # a damaged file can fail at open or at its first lookup
         raise DatasetError(f"dataset {dataset!r}: cannot open {str(path)!r}: {describe_read_error(exc)}") from exc
-    missing = [
-        k
-        for k in ("central/data", "central/indices", "central/indptr", "0/obs_names", "1/var_names")
-        if k not in handle
-    ]
-    if missing or handle["central"].attrs.get("mode") != "csr":
+    if missing or mode != "csr":
         handle.close()
         raise DatasetError(
             f"dataset {dataset!r}: {str(path)!r} is not an .h5t with a CSR central object "
