@@ -48,14 +48,14 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_pages(report: dict[str, Any], html: Path | None = None, markdown: Path | None = None) -> list[Path]:
-    """Write the HTML page and/or the Markdown summary of ``report``; the paths written."""
+def write_pages(report: dict[str, Any], html: Path | None = None, markdown: Path | None = None) -> dict[str, Path]:
+    """Write the HTML page and/or the Markdown summary of ``report``; the paths written, by kind."""
     board = build_leaderboard(report)
-    written = []
+    written = {}
     if html is not None:
         write_text_atomic(html, render_html(board))
-        written.append(html)
+        written["HTML"] = html
     if markdown is not None:
         write_text_atomic(markdown, render_markdown(board))
-        written.append(markdown)
+        written["Markdown"] = markdown
     return written

@@ -82,9 +82,7 @@ def baseline_bars_png(title: str, rows: Sequence[MetricRow]) -> bytes:
             assert row.baseline is not None and row.value is not None
             tolerance = row.tolerance or 0.0
             ax.add_patch(
-                Rectangle(
-                    (xi - 0.45, row.baseline - tolerance), 0.9, 2 * tolerance, color="#f5b041", alpha=0.45, lw=0
-                )
+                Rectangle((xi - 0.45, row.baseline - tolerance), 0.9, 2 * tolerance, color="#f5b041", alpha=0.45, lw=0)
             )
             ax.bar(xi - 0.2, row.baseline, width=0.4, color="#bbbbbb")
             ax.bar(xi + 0.2, row.value, width=0.4, color=STATUS_COLOURS.get(row.status, "#2c7fb8"))
