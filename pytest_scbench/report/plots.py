@@ -42,7 +42,7 @@ def heatmap_png(grid: Grid) -> bytes:
             cell = grid.cells.get((model, task))
             if cell is not None and cell.score is not None:
                 scores[i, j] = cell.score
-    fig = Figure(figsize=(2.0 + 1.6 * n_tasks, 1.2 + 0.55 * n_models), layout="constrained")
+    fig = Figure(figsize=(max(5.0, 2.0 + 1.6 * n_tasks), 1.6 + 0.55 * n_models), layout="constrained")
     ax = fig.add_subplot()
     ax.set_facecolor("#dddddd")
     image = ax.imshow(np.ma.masked_invalid(scores), cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
@@ -72,7 +72,7 @@ def baseline_bars_png(title: str, rows: Sequence[MetricRow]) -> bytes:
     metrics = list(dict.fromkeys(r.metric for r in rows))
     ncols = min(4, len(metrics))
     nrows = math.ceil(len(metrics) / ncols)
-    fig = Figure(figsize=(3.4 * ncols, 2.9 * nrows), layout="constrained")
+    fig = Figure(figsize=(max(7.0, 3.4 * ncols), 2.9 * nrows), layout="constrained")
     fig.suptitle(f"{title}: baseline (grey) vs this run, tolerance band shaded")
     for k, metric in enumerate(metrics):
         ax = fig.add_subplot(nrows, ncols, k + 1)
@@ -82,7 +82,15 @@ def baseline_bars_png(title: str, rows: Sequence[MetricRow]) -> bytes:
             assert row.baseline is not None and row.value is not None
             tolerance = row.tolerance or 0.0
             ax.add_patch(
-                Rectangle((xi - 0.45, row.baseline - tolerance), 0.9, 2 * tolerance, color="#f5b041", alpha=0.45, lw=0)
+                Rectangle(
+                    (xi - 0.45, row.baseline - tolerance),
+                    0.9,
+                    2 * tolerance,
+                    color="#f5b041",
+                    alpha=0.45,
+                    lw=0,
+                    zorder=3,
+                )
             )
             ax.bar(xi - 0.2, row.baseline, width=0.4, color="#bbbbbb")
             ax.bar(xi + 0.2, row.value, width=0.4, color=STATUS_COLOURS.get(row.status, "#2c7fb8"))
