@@ -13,6 +13,9 @@ from typing import Any
 
 from .scaling import aggregate, best_value, scale_metric
 
+#: The order outcomes are counted in; any other outcome follows, alphabetically.
+OUTCOME_ORDER = ("passed", "failed", "skipped")
+
 #: How a cell's verdicts are summarised, worst first.
 STATUS_ORDER = ("regressed", "improved", "missing", "ok")
 
@@ -121,11 +124,15 @@ def build_leaderboard(report: dict[str, Any]) -> Leaderboard:
     return Leaderboard(
         grids=[grids[key] for key in sorted(grids)],
         rows=rows,
-        outcomes=dict(sorted(outcomes.items())),
+        outcomes=dict(sorted(outcomes.items(), key=lambda kv: (_rank(kv[0]), kv[0]))),
         created=str(report.get("created", "")),
         environment=report.get("environment") or {},
         options=report.get("options") or {},
     )
+
+
+def _rank(outcome: str) -> int:
+    return OUTCOME_ORDER.index(outcome) if outcome in OUTCOME_ORDER else len(OUTCOME_ORDER)
 
 
 def _rows(item: dict[str, Any]) -> list[MetricRow]:
