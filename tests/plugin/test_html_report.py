@@ -8,6 +8,7 @@ import pytest
 
 from pytest_scbench.cli import main
 
+from ..report.chromium import require_chromium
 from ..report.test_chromium import check_page
 from .conftest import baseline_path
 
@@ -51,7 +52,12 @@ def test_html_and_markdown_of_a_run_equal_scbench_report_of_its_json(
     html = (out / "r.html").read_text()
     assert html.count('<img class="heatmap"') == 1 and html.count('<img class="bars"') == 1
     assert "<td>demo[pca-pbmc68k-clustering]</td><td>ari</td>" in html and "REGRESSED" in html and "IMPROVED" in html
-    check_page(out / "r.html", project.path)
+
+
+def test_chromium_renders_the_page_of_a_run(project: pytest.Pytester) -> None:
+    require_chromium()  # skip (or, under CI, fail) before the run
+    project.runpytest("suites", "--scbench-html", "r.html").assert_outcomes(passed=4)
+    check_page(project.path / "r.html", project.path)
 
 
 def test_ini_keys_and_scbench_report_errors(project: pytest.Pytester, capsys: pytest.CaptureFixture[str]) -> None:
