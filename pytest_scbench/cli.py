@@ -22,7 +22,8 @@ from .suite import load_suite
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="scbench", description="pytest-scbench: list what can be benchmarked, compare two runs, convert data."
+        prog="scbench",
+        description="pytest-scbench: list what can be benchmarked, compare two runs, convert data, write reports.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -53,8 +54,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_conv.add_argument("output", type=Path, help="the .h5t to write (replaced atomically)")
     p_conv.add_argument("--counts", default="X", help="where the raw counts are: X (default), raw.X or layers/<name>")
 
+    p_rep = sub.add_parser(
+        "report",
+        help="write an HTML page and/or a Markdown summary of a JSON report",
+        description="Turn a --scbench-json report into readable results: an HTML page (heatmaps of scaled scores per "
+        "data set, baseline vs this run bar charts, regressions and improvements, every metric, the environment; "
+        "self-contained, works offline) and/or a Markdown summary for a CI job summary ($GITHUB_STEP_SUMMARY). "
+        "Scores are scaled between the negative control (0) and the best possible value (1).",
+    )
+    p_rep.add_argument("report", type=Path, help="the JSON report written by --scbench-json")
+    p_rep.add_argument("--html", type=Path, metavar="PATH", help="write the HTML page to PATH (replaced atomically)")
+    p_rep.add_argument(
+        "--markdown", type=Path, metavar="PATH", help="write the Markdown summary to PATH (replaced atomically)"
+    )
+
     args = parser.parse_args(argv)
+    if args.command == "report" and args.html is None and args.markdown is None:
+        p_rep.error("give --html PATH, --markdown PATH or both")
     try:
+        if args.command == "report":
+            from .report.pages import read_report, write_pages
+
+            for path in write_pages(read_report(args.report), args.html, args.markdown).values():
+                print(f"wrote {path}")
+            return 0
         if args.command == "list":
             return _list(args.what, args.paths)
         if args.command == "convert":

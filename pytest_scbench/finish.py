@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -12,16 +13,17 @@ from .baselines import BaselineEntry, BaselineFile, Changes
 from .errors import BaselineError
 from .report.environment import environment
 from .report.json_report import build_report, write_report
+from .report.pages import write_pages
 from .report.text import summary_grids
 from .results import CaseResult
 from .session import ScbenchSession
 
 
 def write_outputs(config: pytest.Config, state: ScbenchSession, interrupted: bool = False) -> None:
-    """Baselines first (when asked), then the JSON report: both atomically.
+    """Baselines first (when asked), then the JSON report, the HTML page and the Markdown summary: all atomically.
 
     An interrupted run (Ctrl-C) updates no baseline, since a partial run is no ground to
-    rewrite any; its report still holds every item that finished.
+    rewrite any; its reports still hold every item that finished.
     """
     if state.options.update_baselines:
         if interrupted:
@@ -30,23 +32,29 @@ def write_outputs(config: pytest.Config, state: ScbenchSession, interrupted: boo
             )
         else:
             update_baselines(state)
-    if state.options.json_path is not None:
-        results = list(state.results.values())
-        suites = {r.suite: {"baselines": r.baselines} for r in results if r.baselines}
-        options = {
-            "device": state.options.device,
-            "seeds": state.options.seeds,
-            "seed_offset": state.options.seed_offset,
-            "z": state.options.z,
-            "strict": state.options.strict,
-            "update_baselines": state.options.update_baselines,
-        }
-        report = build_report(results, environment(Path(config.rootpath)), suites, options)
-        path = state.options.json_path
-        if not path.is_absolute():
-            path = Path(config.invocation_params.dir) / path
-        write_report(path, report)
-        state.report_path = path
+    paths = [state.options.json_path, state.options.html_path, state.options.markdown_path]
+    if all(path is None for path in paths):
+        return
+    results = list(state.results.values())
+    suites = {r.suite: {"baselines": r.baselines} for r in results if r.baselines}
+    options = {
+        "device": state.options.device,
+        "seeds": state.options.seeds,
+        "seed_offset": state.options.seed_offset,
+        "z": state.options.z,
+        "strict": state.options.strict,
+        "update_baselines": state.options.update_baselines,
+    }
+    report = build_report(results, environment(Path(config.rootpath)), suites, options)
+    json_path, html_path, markdown_path = (
+        path if path is None or path.is_absolute() else Path(config.invocation_params.dir) / path for path in paths
+    )
+    if json_path is not None:
+        write_report(json_path, report)
+        state.report_path = json_path
+    if html_path is not None or markdown_path is not None:
+        # The JSON's own round trip: pages are built from exactly what the JSON report holds.
+        state.page_paths = write_pages(json.loads(json.dumps(report)), html_path, markdown_path)
 
 
 def update_baselines(state: ScbenchSession) -> None:
@@ -124,6 +132,8 @@ def terminal_summary(tr: Any, state: ScbenchSession, exitstatus: int) -> None:
     if state.report_path is not None:
         tr.write_line("")
         tr.write_line(f"scbench JSON report: {state.report_path}")
+    for kind, path in state.page_paths.items():
+        tr.write_line(f"scbench {kind} report: {path}")
 
 
 def _metric_lines(result: CaseResult, metrics: list[str]) -> list[str]:

@@ -61,6 +61,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
     )
     add("json", "write the JSON report of the run to PATH", ini_default="", metavar="PATH")
+    add("html", "write the HTML report (heatmaps, plots, tables; offline) to PATH", ini_default="", metavar="PATH")
+    add("markdown", "write the Markdown summary (for a CI job summary) to PATH", ini_default="", metavar="PATH")
     add(
         "no_cache",
         "compute model outputs afresh instead of reading the on-disk cache",

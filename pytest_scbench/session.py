@@ -37,6 +37,8 @@ class Options:
     strict: bool = False
     update_baselines: bool = False
     json_path: Path | None = None
+    html_path: Path | None = None
+    markdown_path: Path | None = None
     no_cache: bool = False
     data_dir: Path = Path()
     seeds: int | None = None
@@ -64,6 +66,8 @@ class Options:
             strict=flag("strict"),
             update_baselines=flag("update_baselines"),
             json_path=Path(json_path) if json_path else None,
+            html_path=Path(get("html")) if get("html") else None,
+            markdown_path=Path(get("markdown")) if get("markdown") else None,
             no_cache=flag("no_cache"),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
             seeds=int(seeds) if seeds not in (None, "") else None,
@@ -91,6 +95,7 @@ class ScbenchSession:
         self.report_path: Path | None = None
         #: Notices for the summary that do not fail the run (baselines left alone on Ctrl-C).
         self.notes: list[str] = []
+        self.page_paths: dict[str, Path] = {}
 
     # -- shared resources ------------------------------------------------------------------
     def dataset(self, spec: DatasetSpec) -> Dataset:
