@@ -24,6 +24,7 @@ def write_outputs(config: pytest.Config, state: ScbenchSession) -> None:
     if state.options.json_path is not None:
         results = list(state.results.values())
         suites = {r.suite: {"baselines": r.baselines} for r in results}
+        suites.update(state.suites)
         options = {
             "device": state.options.device,
             "seeds": state.options.seeds,
@@ -31,7 +32,8 @@ def write_outputs(config: pytest.Config, state: ScbenchSession) -> None:
             "strict": state.options.strict,
             "update_baselines": state.options.update_baselines,
         }
-        report = build_report(results, environment(Path(config.rootpath)), suites, options)
+        shard = state.shard.to_json() if state.shard is not None else None
+        report = build_report(results, environment(Path(config.rootpath)), suites, options, shard=shard)
         path = state.options.json_path
         if not path.is_absolute():
             path = Path(config.invocation_params.dir) / path

@@ -13,13 +13,15 @@ from typing import Any
 
 import pytest
 
-from . import finish
+from . import finish, sharding
+from .collected import collect_worker_output, record_suites, share_worker_output
 from .device import DEVICE_CHOICES, valid_device_option
 from .errors import BaselineError, ScbenchError
 from .fixtures import scbench_dataset, scbench_device, scbench_model, scbench_outputs  # noqa: F401  (fixtures)
 from .items import RESULT_KEY, SESSION_KEY, BenchmarkItem, SuiteFile
 from .results import CaseResult
 from .session import Options, ScbenchSession
+from .sharding import empty_shard, parse_shard
 
 DEFAULT_SUITE_PATTERNS = ["suites/*.yaml", "suites/*.yml", "*.scbench.yaml", "*.scbench.yml"]
 
@@ -84,6 +86,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ini_default=False,
         action="store_true",
     )
+    add("shard", "run only slice K of N of the benchmark items (by suite, model and dataset)", metavar="K/N")
     add("z", "tolerance multiple of the stored seed spread (default 3)", ini_default="", metavar="Z", type=float)
     parser.addini("scbench_suite_patterns", "glob patterns of suite files", type="args", default=DEFAULT_SUITE_PATTERNS)
 
@@ -97,6 +100,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if options.seeds is not None and options.seeds < 1:
         raise pytest.UsageError("--scbench-seeds must be at least 1")
     state = ScbenchSession(options)
+    shard_text = config.getoption("scbench_shard", None) or config.getini("scbench_shard")
+    if shard_text:
+        try:
+            state.shard = parse_shard(shard_text)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--scbench-shard: {exc}") from None
     config.stash[SESSION_KEY] = state
     config.pluginmanager.register(RunHooks(config, state), "scbench-run")
 
@@ -109,6 +118,16 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile 
     if explicit or any(file_path.match(p) for p in patterns):
         return SuiteFile.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = config.stash[SESSION_KEY]
+    record_suites(state, items)
+    if state.shard is not None:
+        items[:], deselected = sharding.split(items, state.shard)
+        state.shard_deselected += len(deselected)
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -154,9 +173,16 @@ class RunHooks:
         result.outcome = report.outcome
         self.state.results[result.id] = result
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        collect_worker_output(self.state, getattr(node, "workeroutput", None) or {})
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker:
+            share_worker_output(self.state, self.config.workeroutput)  # type: ignore[attr-defined]
             return  # workers only run items; the controller writes files
+        if empty_shard(self.state.shard, self.state.shard_deselected, session.exitstatus):
+            session.exitstatus = pytest.ExitCode.OK
         try:
             finish.write_outputs(self.config, self.state)
         except BaselineError as exc:
@@ -165,5 +191,12 @@ class RunHooks:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
-        if not self.is_worker:
-            finish.terminal_summary(terminalreporter, self.state, exitstatus)
+        if self.is_worker:
+            return
+        if empty_shard(self.state.shard, self.state.shard_deselected, exitstatus):
+            terminalreporter.write_line(
+                f"pytest-scbench: shard {self.state.shard} holds no benchmark item "
+                f"({self.state.shard_deselected} in other shards); exit code 0"
+            )
+            exitstatus = pytest.ExitCode.OK
+        finish.terminal_summary(terminalreporter, self.state, exitstatus)

@@ -66,9 +66,7 @@ class BatchIntegration(Task):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         check_positive(self.name, "lisi_neighbors", self.params["lisi_neighbors"], minimum=4)
-        check_positive(
-            self.name, "connectivity_neighbors", self.params["connectivity_neighbors"], minimum=2
-        )
+        check_positive(self.name, "connectivity_neighbors", self.params["connectivity_neighbors"], minimum=2)
         check_positive(self.name, "kbet_alpha", self.params["kbet_alpha"])
         check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
 
@@ -103,24 +101,18 @@ class BatchIntegration(Task):
     ) -> tuple[dict[str, float], dict[str, Any]]:
         """All metrics of one embedding and its graph; NaN-valued ones are left out."""
         lisi_graph = knn.with_k(self.params["lisi_neighbors"])
-        kbet, kbet_labels = kbet_per_label(
-            X, labels.codes, batch.codes, alpha=self.params["kbet_alpha"], seed=seed
-        )
+        kbet, kbet_labels = kbet_per_label(X, labels.codes, batch.codes, alpha=self.params["kbet_alpha"], seed=seed)
         scores = {
             "batch_entropy": batch_entropy(lisi_graph, batch.codes),
             "silhouette_batch": silhouette_batch(
                 X, labels.codes, batch.codes, sample_size=self.params["max_cells"], seed=seed
             ),
             "ilisi": ilisi(lisi_graph, batch.codes),
-            "graph_connectivity": graph_connectivity(
-                knn.with_k(self.params["connectivity_neighbors"]), labels.codes
-            ),
+            "graph_connectivity": graph_connectivity(knn.with_k(self.params["connectivity_neighbors"]), labels.codes),
             "clisi": clisi(lisi_graph, labels.codes),
         }
         details: dict[str, Any] = {
-            "kbet_per_label": {
-                str(labels.categories[int(code)]): rate for code, rate in kbet_labels.items()
-            },
+            "kbet_per_label": {str(labels.categories[int(code)]): rate for code, rate in kbet_labels.items()},
         }
         if np.isnan(kbet):
             details["kbet_undefined"] = "no label has at least 10 cells in two or more batches"

@@ -40,8 +40,6 @@ class Embedding(Task):
         controls = {}
         if self.params["controls"]:
             Xc = control_embedding(X.shape, inputs.seed)
-            controls["asw_label"] = silhouette_label(
-                Xc, labels.codes, sample_size=sample, seed=inputs.seed
-            )
+            controls["asw_label"] = silhouette_label(Xc, labels.codes, sample_size=sample, seed=inputs.seed)
         details = {"exact": X.shape[0] <= sample, "n_cells_scored": min(X.shape[0], sample)}
         return TaskResult(metrics={"asw_label": higher(value)}, details=details, controls=controls)
