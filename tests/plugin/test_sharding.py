@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from pytest_scbench.cli import main
 from pytest_scbench.sharding import Shard, group_of, parse_shard, shard_of
 
 from .conftest import read_json, write_suite
@@ -70,6 +71,11 @@ def test_union_of_shard_reports_equals_the_unsharded_report(sharded: pytest.Pyte
         return {k: v for k, v in item.items() if k != "durations"}
 
     assert sorted(map(str, map(strip, items))) == sorted(map(str, map(strip, whole["items"])))
+    shards = [str(sharded.path / f"shard-{k}.json") for k in (1, 2, 3)]
+    assert main(["merge", *shards, "-o", str(sharded.path / "merged.json")]) == 0
+    merged = read_json(sharded.path / "merged.json")
+    assert list(map(strip, merged["items"])) == list(map(strip, whole["items"]))
+    assert merged["shard"] == {"count": 3, "merged": [1, 2, 3]} and merged["summary"] == whole["summary"]
 
 
 def test_an_empty_shard_exits_0(sharded: pytest.Pytester) -> None:
