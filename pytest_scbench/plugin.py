@@ -13,17 +13,20 @@ from typing import Any
 
 import pytest
 
-from . import finish, sharding
+from . import finish, progress, sharding
 from .collected import collect_worker_output, record_suites, share_worker_output
 from .device import DEVICE_CHOICES, valid_device_option
 from .errors import BaselineError, ScbenchError
 from .fixtures import scbench_dataset, scbench_device, scbench_model, scbench_outputs  # noqa: F401  (fixtures)
 from .items import RESULT_KEY, SESSION_KEY, BenchmarkItem, SuiteFile
+from .progress_sink import configure_progress
 from .results import CaseResult
 from .session import Options, ScbenchSession
 from .sharding import empty_shard, parse_shard
 
 DEFAULT_SUITE_PATTERNS = ["suites/*.yaml", "suites/*.yml", "*.scbench.yaml", "*.scbench.yml"]
+
+PROGRESS_KEY = pytest.StashKey[progress.Sink]()
 
 MARKERS = {
     "scbench": "a benchmark item collected from a pytest-scbench suite file",
@@ -86,6 +89,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ini_default=False,
         action="store_true",
     )
+    add(
+        "progress",
+        "progress of downloads, conversions and model inference: auto (quiet under -q, lines in CI or "
+        "without a terminal, else a bar), bar, lines or quiet",
+        ini_default="auto",
+        metavar="MODE",
+    )
     add("shard", "run only slice K of N of the benchmark items (by suite, model and dataset)", metavar="K/N")
     add("z", "tolerance multiple of the stored seed spread (default 3)", ini_default="", metavar="Z", type=float)
     parser.addini("scbench_suite_patterns", "glob patterns of suite files", type="args", default=DEFAULT_SUITE_PATTERNS)
@@ -107,7 +117,14 @@ def pytest_configure(config: pytest.Config) -> None:
         except ValueError as exc:
             raise pytest.UsageError(f"--scbench-shard: {exc}") from None
     config.stash[SESSION_KEY] = state
+    config.stash[PROGRESS_KEY] = configure_progress(config)
     config.pluginmanager.register(RunHooks(config, state), "scbench-run")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    previous = config.stash.get(PROGRESS_KEY, None)
+    if previous is not None:
+        progress.restore(previous)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile | None:

@@ -42,6 +42,7 @@ from scipy import sparse
 
 from ..datasets.base import Dataset
 from ..errors import ModelError
+from ..progress import advance
 from ..registry import register_model
 from .base import ModelAdapter, RunContext
 from .precomputed import file_sha256
@@ -291,4 +292,5 @@ class Geneformer(ModelAdapter):
             genes = torch.from_numpy(~np.isin(ids, list(specials))).to(device).unsqueeze(-1).float()
             pooled = (hidden.float() * genes).sum(1) / genes.sum(1).clamp(min=1.0)
             out[start : start + len(chunk)] = pooled.cpu().numpy()
+            advance(len(chunk))
         return out

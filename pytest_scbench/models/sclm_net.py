@@ -30,6 +30,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
+from ..progress import advance
 from .base import MASK_VALUE
 from .binning import bin_representatives, bin_values, cell_rng
 from .cells import CellSource
@@ -282,6 +283,7 @@ def embed(
             keep = (genes_t > CLS).unsqueeze(-1).float()
             pooled = (hidden * keep).sum(1) / keep.sum(1).clamp(min=1.0)
         out[block.start : block.stop] = pooled.cpu().numpy()
+        advance(len(block))
     return out
 
 
