@@ -22,23 +22,28 @@ def write_outputs(config: pytest.Config, state: ScbenchSession) -> None:
     if state.options.update_baselines:
         update_baselines(state)
     if state.options.json_path is not None:
-        results = list(state.results.values())
-        suites = {r.suite: {"baselines": r.baselines} for r in results}
-        suites.update(state.suites)
-        options = {
-            "device": state.options.device,
-            "seeds": state.options.seeds,
-            "z": state.options.z,
-            "strict": state.options.strict,
-            "update_baselines": state.options.update_baselines,
-        }
-        shard = state.shard.to_json() if state.shard is not None else None
-        report = build_report(results, environment(Path(config.rootpath)), suites, options, shard=shard)
+        report = run_report(config, state)
         path = state.options.json_path
         if not path.is_absolute():
             path = Path(config.invocation_params.dir) / path
         write_report(path, report)
         state.report_path = path
+
+
+def run_report(config: pytest.Config, state: ScbenchSession) -> dict[str, Any]:
+    """The JSON report of this run, as ``--scbench-json`` writes it."""
+    results = list(state.results.values())
+    suites = {r.suite: {"baselines": r.baselines} for r in results}
+    suites.update(state.suites)
+    options = {
+        "device": state.options.device,
+        "seeds": state.options.seeds,
+        "z": state.options.z,
+        "strict": state.options.strict,
+        "update_baselines": state.options.update_baselines,
+    }
+    shard = state.shard.to_json() if state.shard is not None else None
+    return build_report(results, environment(Path(config.rootpath)), suites, options, shard=shard)
 
 
 def update_baselines(state: ScbenchSession) -> None:

@@ -19,6 +19,8 @@ from .device import DEVICE_CHOICES, valid_device_option
 from .errors import BaselineError, ScbenchError
 from .fixtures import scbench_dataset, scbench_device, scbench_model, scbench_outputs  # noqa: F401  (fixtures)
 from .items import RESULT_KEY, SESSION_KEY, BenchmarkItem, SuiteFile
+from .mlflow_log import DEFAULT_URI as DEFAULT_MLFLOW_URI
+from .mlflow_log import log_run, mlflow_missing
 from .progress_sink import configure_progress
 from .results import CaseResult
 from .session import Options, ScbenchSession
@@ -96,6 +98,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ini_default="auto",
         metavar="MODE",
     )
+    add(
+        "mlflow",
+        f"log every item's metrics, parameters and verdict to MLflow at URI (default {DEFAULT_MLFLOW_URI}, "
+        "a local store in the current folder); needs pytest-scbench[mlflow]",
+        ini_default="",
+        metavar="URI",
+        nargs="?",
+        const=DEFAULT_MLFLOW_URI,
+    )
     add("shard", "run only slice K of N of the benchmark items (by suite, model and dataset)", metavar="K/N")
     add("z", "tolerance multiple of the stored seed spread (default 3)", ini_default="", metavar="Z", type=float)
     parser.addini("scbench_suite_patterns", "glob patterns of suite files", type="args", default=DEFAULT_SUITE_PATTERNS)
@@ -119,6 +130,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = state
     config.stash[PROGRESS_KEY] = configure_progress(config)
     config.pluginmanager.register(RunHooks(config, state), "scbench-run")
+    mlflow_uri = config.getoption("scbench_mlflow", None) or config.getini("scbench_mlflow")
+    if mlflow_uri:
+        missing = mlflow_missing()
+        if missing:
+            raise pytest.UsageError(missing)
+        config.pluginmanager.register(MlflowHooks(config, state, mlflow_uri), "scbench-mlflow")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -217,3 +234,19 @@ class RunHooks:
             )
             exitstatus = pytest.ExitCode.OK
         finish.terminal_summary(terminalreporter, self.state, exitstatus)
+
+
+class MlflowHooks:
+    """``--scbench-mlflow``: log the gathered results in the controller, before the summary."""
+
+    def __init__(self, config: pytest.Config, state: ScbenchSession, uri: str) -> None:
+        self.config, self.state, self.uri = config, state, uri
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if hasattr(self.config, "workerinput") or not self.state.results:
+            return
+        try:
+            log_run(self.uri, self.state.results.values(), finish.run_report(self.config, self.state))
+        except ScbenchError as exc:
+            self.state.errors.append(str(exc))
