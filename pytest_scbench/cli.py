@@ -22,7 +22,9 @@ from .suite import load_suite
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="scbench", description="pytest-scbench: list what can be benchmarked, compare two runs, convert data."
+        prog="scbench",
+        description="pytest-scbench: list what can be benchmarked, compare and merge run reports, "
+        "convert and prepare data.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
