@@ -23,7 +23,8 @@ from .suite import load_suite
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scbench",
-        description="pytest-scbench: list what can be benchmarked, compare two runs, convert data, write reports.",
+        description="pytest-scbench: list what can be benchmarked, compare and merge run reports, "
+        "convert and prepare data, write readable reports.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -53,6 +54,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_conv.add_argument("input", type=Path, help="the .h5ad to read")
     p_conv.add_argument("output", type=Path, help="the .h5t to write (replaced atomically)")
     p_conv.add_argument("--counts", default="X", help="where the raw counts are: X (default), raw.X or layers/<name>")
+
+    p_merge = sub.add_parser(
+        "merge",
+        help="join the JSON reports of shards (--scbench-shard K/N) into one",
+        description="Join --scbench-json reports of one run's shards. Refuses reports of different report "
+        "versions, pytest-scbench versions or suites (suite and baseline file sha256), items with different "
+        "results in two reports, and missing shards (unless --partial).",
+    )
+    p_merge.add_argument("reports", nargs="+", type=Path, help="the reports to join")
+    p_merge.add_argument("-o", "--output", type=Path, required=True, help="the merged report to write")
+    p_merge.add_argument("--partial", action="store_true", help="merge even when shards are missing (a warning)")
+
+    p_prep = sub.add_parser(
+        "prepare-data",
+        help="cache a data set and the masked matrix of the reconstruction task",
+        description="Load a registered data set into the cache (downloading or generating it) and write the "
+        "masked matrix the reconstruction task reads: <data-dir>/<dataset>/masked/mask_<pct>_seed_<seed>.h5ad.",
+    )
+    p_prep.add_argument("--dataset", required=True, help="a registered data set, as a suite names it (name?k=v)")
+    p_prep.add_argument(
+        "--mask-percentage", type=float, default=0.15, help="fraction of entries to mask, 0 < p < 1 (default 0.15)"
+    )
+    p_prep.add_argument("--seed", type=int, default=0, help="the seed of the mask (an item's seed; default 0)")
+    p_prep.add_argument("--data-dir", type=Path, default=None, help="cache (default $SCBENCH_DATA_DIR)")
 
     p_rep = sub.add_parser(
         "report",
@@ -86,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             written = convert_h5ad_to_h5t(args.input, args.output, counts=args.counts)
             print(f"wrote {written}")
             return 0
+        if args.command == "merge":
+            return _merge(args.reports, args.output, args.partial)
+        if args.command == "prepare-data":
+            return _prepare(args.dataset, args.mask_percentage, args.seed, args.data_dir)
         return _compare(args.old, args.new, args.tolerance, args.all)
     except ScbenchError as exc:
         print(f"scbench: {exc}", file=sys.stderr)
@@ -202,6 +231,30 @@ def _compare(old_path: Path, new_path: Path, default_tolerance: float, show_all:
             print(f"\n{label} ({len(ids)}): " + ", ".join(ids))
     print(f"\n{regressions} regression(s), {improvements} improvement(s) in {len(set(old) & set(new))} shared item(s)")
     return 1 if regressions else 0
+
+
+def _merge(paths: list[Path], output: Path, partial: bool) -> int:
+    from .report.json_report import write_report
+    from .report.merge import merge_reports, read_report
+
+    merged, warnings = merge_reports([(path, read_report(path)) for path in paths], partial=partial)
+    for warning in warnings:
+        print(f"scbench: warning: {warning}", file=sys.stderr)
+    write_report(output, merged)
+    summary = merged["summary"]
+    print(f"wrote {output}: {summary['items']} item(s) from {len(paths)} report(s)")
+    return 0
+
+
+def _prepare(dataset: str, fraction: float, seed: int, data_dir: Path | None) -> int:
+    from .datasets import default_data_dir
+    from .prepare import prepare_data
+
+    done = prepare_data(dataset, fraction, seed, data_dir if data_dir is not None else default_data_dir())
+    print(f"dataset {done.dataset!r}")
+    print(f"raw:    {done.raw if done.raw is not None else '(read from its own file, not copied into the cache)'}")
+    print(f"masked: {done.masked} ({done.n_masked} entries masked)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -35,17 +35,7 @@ def write_outputs(config: pytest.Config, state: ScbenchSession, interrupted: boo
     paths = [state.options.json_path, state.options.html_path, state.options.markdown_path]
     if all(path is None for path in paths):
         return
-    results = list(state.results.values())
-    suites = {r.suite: {"baselines": r.baselines} for r in results if r.baselines}
-    options = {
-        "device": state.options.device,
-        "seeds": state.options.seeds,
-        "seed_offset": state.options.seed_offset,
-        "z": state.options.z,
-        "strict": state.options.strict,
-        "update_baselines": state.options.update_baselines,
-    }
-    report = build_report(results, environment(Path(config.rootpath)), suites, options)
+    report = run_report(config, state)
     json_path, html_path, markdown_path = (
         path if path is None or path.is_absolute() else Path(config.invocation_params.dir) / path for path in paths
     )
@@ -55,6 +45,23 @@ def write_outputs(config: pytest.Config, state: ScbenchSession, interrupted: boo
     if html_path is not None or markdown_path is not None:
         # The JSON's own round trip: pages are built from exactly what the JSON report holds.
         state.page_paths = write_pages(json.loads(json.dumps(report)), html_path, markdown_path)
+
+
+def run_report(config: pytest.Config, state: ScbenchSession) -> dict[str, Any]:
+    """The JSON report of this run, as ``--scbench-json`` writes it."""
+    results = list(state.results.values())
+    suites = {r.suite: {"baselines": r.baselines} for r in results if r.baselines}
+    suites.update(state.suites)
+    options = {
+        "device": state.options.device,
+        "seeds": state.options.seeds,
+        "seed_offset": state.options.seed_offset,
+        "z": state.options.z,
+        "strict": state.options.strict,
+        "update_baselines": state.options.update_baselines,
+    }
+    shard = state.shard.to_json() if state.shard is not None else None
+    return build_report(results, environment(Path(config.rootpath)), suites, options, shard=shard)
 
 
 def update_baselines(state: ScbenchSession) -> None:

@@ -87,9 +87,7 @@ class KnnGraph:
         """Sparse (n, n) matrix with the kNN distances (self entries stored as 0)."""
         n, k = self.indices.shape
         indptr = np.arange(0, n * k + 1, k)
-        return sparse.csr_matrix(
-            (self.distances.ravel(), self.indices.ravel(), indptr), shape=(n, n)
-        )
+        return sparse.csr_matrix((self.distances.ravel(), self.indices.ravel(), indptr), shape=(n, n))
 
     @cached_property
     def adjacency(self) -> sparse.csr_matrix:

@@ -24,6 +24,7 @@ from filelock import FileLock
 from .datasets.base import Dataset, DatasetSpec
 from .errors import ModelError
 from .models.base import ModelAdapter, RunContext
+from .progress import step
 from .safepaths import inside
 
 _FOLDERS = {"embedding": "embeddings", "reconstruction": "reconstructions", "perturbation": "perturbations"}
@@ -145,7 +146,8 @@ class Outputs:
                     )
                 raw = np.vstack(parts)
             else:
-                raw = self.model.embed(self.dataset, self.ctx)
+                with step(f"embedding {self.dataset.name} with {self.model.name}", total=self.dataset.n_obs):
+                    raw = self.model.embed(self.dataset, self.ctx)
             return self._validate("embedding", raw, (self.dataset.n_obs, None))
 
         return self._get("embedding", "", compute)
@@ -154,7 +156,8 @@ class Outputs:
         """The model's full expression matrix predicted from ``masked`` (id ``mask_id``)."""
 
         def compute() -> np.ndarray:
-            raw = self.model.reconstruct(self.dataset, masked, self.ctx)
+            with step(f"reconstructing {self.dataset.name} with {self.model.name}", total=masked.n_obs):
+                raw = self.model.reconstruct(self.dataset, masked, self.ctx)
             return self._validate("reconstruction", raw, (masked.n_obs, masked.n_vars))
 
         return self._get("reconstruction", mask_id, compute)
@@ -170,7 +173,8 @@ class Outputs:
 
         def compute() -> np.ndarray:
             controls = self.dataset.controls()
-            raw = self.model.predict_perturbation(controls, conditions, self.ctx)
+            with step(f"predicting {len(conditions)} perturbations of {self.dataset.name} with {self.model.name}"):
+                raw = self.model.predict_perturbation(controls, conditions, self.ctx)
             return self._validate("perturbation", raw, (len(conditions), self.dataset.adata.n_vars))
 
         return self._get("perturbation", extra, compute)

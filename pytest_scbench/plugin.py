@@ -13,15 +13,22 @@ from typing import Any
 
 import pytest
 
-from . import finish
+from . import finish, progress, sharding
+from .collected import collect_worker_output, record_suites, share_worker_output
 from .device import DEVICE_CHOICES, valid_device_option
 from .errors import BaselineError, ScbenchError
 from .fixtures import scbench_dataset, scbench_device, scbench_model, scbench_outputs  # noqa: F401  (fixtures)
 from .items import RESULT_KEY, SESSION_KEY, BenchmarkItem, SuiteFile
+from .mlflow_log import DEFAULT_URI as DEFAULT_MLFLOW_URI
+from .mlflow_log import log_run, mlflow_missing
+from .progress_sink import configure_progress
 from .results import CaseResult
 from .session import Options, ScbenchSession
+from .sharding import empty_shard, parse_shard
 
 DEFAULT_SUITE_PATTERNS = ["suites/*.yaml", "suites/*.yml", "*.scbench.yaml", "*.scbench.yml"]
+
+PROGRESS_KEY = pytest.StashKey[progress.Sink]()
 
 MARKERS = {
     "scbench": "a benchmark item collected from a pytest-scbench suite file",
@@ -93,6 +100,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ini_default=False,
         action="store_true",
     )
+    add(
+        "progress",
+        "progress of downloads, conversions and model inference: auto (quiet under -q, lines in CI or "
+        "without a terminal, else a bar), bar, lines or quiet",
+        ini_default="auto",
+        metavar="MODE",
+    )
+    add(
+        "mlflow",
+        f"log every item's metrics, parameters and verdict to MLflow at URI (default {DEFAULT_MLFLOW_URI}, "
+        "a local store in the current folder); needs pytest-scbench[mlflow]",
+        ini_default="",
+        metavar="URI",
+        nargs="?",
+        const=DEFAULT_MLFLOW_URI,
+    )
+    add("shard", "run only slice K of N of the benchmark items (by suite, model and dataset)", metavar="K/N")
     add("z", "tolerance multiple of the stored seed spread (default 3)", ini_default="", metavar="Z", type=float)
     parser.addini("scbench_suite_patterns", "glob patterns of suite files", type="args", default=DEFAULT_SUITE_PATTERNS)
 
@@ -108,8 +132,27 @@ def pytest_configure(config: pytest.Config) -> None:
     if options.seed_offset < 0:
         raise pytest.UsageError("--scbench-seed-offset must be 0 or more (seeds are non-negative)")
     state = ScbenchSession(options)
+    shard_text = config.getoption("scbench_shard", None) or config.getini("scbench_shard")
+    if shard_text:
+        try:
+            state.shard = parse_shard(shard_text)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--scbench-shard: {exc}") from None
     config.stash[SESSION_KEY] = state
+    config.stash[PROGRESS_KEY] = configure_progress(config)
     config.pluginmanager.register(RunHooks(config, state), "scbench-run")
+    mlflow_uri = config.getoption("scbench_mlflow", None) or config.getini("scbench_mlflow")
+    if mlflow_uri:
+        missing = mlflow_missing()
+        if missing:
+            raise pytest.UsageError(missing)
+        config.pluginmanager.register(MlflowHooks(config, state, mlflow_uri), "scbench-mlflow")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    previous = config.stash.get(PROGRESS_KEY, None)
+    if previous is not None:
+        progress.restore(previous)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile | None:
@@ -120,6 +163,16 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile 
     if explicit or any(file_path.match(p) for p in patterns):
         return SuiteFile.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = config.stash[SESSION_KEY]
+    record_suites(state, items)
+    if state.shard is not None:
+        items[:], deselected = sharding.split(items, state.shard)
+        state.shard_deselected += len(deselected)
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -169,9 +222,16 @@ class RunHooks:
         result.outcome = report.outcome
         self.state.results[result.id] = result
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        collect_worker_output(self.state, getattr(node, "workeroutput", None) or {})
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker:
+            share_worker_output(self.state, self.config.workeroutput)  # type: ignore[attr-defined]
             return  # workers only run items; the controller writes files
+        if empty_shard(self.state.shard, self.state.shard_deselected, session.exitstatus):
+            session.exitstatus = pytest.ExitCode.OK
         try:
             finish.write_outputs(self.config, self.state, interrupted=session.exitstatus == pytest.ExitCode.INTERRUPTED)
         except BaselineError as exc:
@@ -180,5 +240,28 @@ class RunHooks:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int) -> None:
-        if not self.is_worker:
-            finish.terminal_summary(terminalreporter, self.state, exitstatus)
+        if self.is_worker:
+            return
+        if empty_shard(self.state.shard, self.state.shard_deselected, exitstatus):
+            terminalreporter.write_line(
+                f"pytest-scbench: shard {self.state.shard} holds no benchmark item "
+                f"({self.state.shard_deselected} in other shards); exit code 0"
+            )
+            exitstatus = pytest.ExitCode.OK
+        finish.terminal_summary(terminalreporter, self.state, exitstatus)
+
+
+class MlflowHooks:
+    """``--scbench-mlflow``: log the gathered results in the controller, before the summary."""
+
+    def __init__(self, config: pytest.Config, state: ScbenchSession, uri: str) -> None:
+        self.config, self.state, self.uri = config, state, uri
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if hasattr(self.config, "workerinput") or not self.state.results:
+            return
+        try:
+            log_run(self.uri, self.state.results.values(), finish.run_report(self.config, self.state))
+        except ScbenchError as exc:
+            self.state.errors.append(str(exc))

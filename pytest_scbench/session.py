@@ -23,6 +23,7 @@ from .metrics.value import MetricValue
 from .models.base import RunContext
 from .outputs import Outputs, OutputStore
 from .results import CaseResult, lost_result, summarise
+from .sharding import Shard
 from .suite import Case, ModelEntry
 from .tasks.base import TaskInputs
 
@@ -96,6 +97,12 @@ class ScbenchSession:
         #: Notices for the summary that do not fail the run (baselines left alone on Ctrl-C).
         self.notes: list[str] = []
         self.page_paths: dict[str, Path] = {}
+        #: ``--scbench-shard``: the slice of benchmark items this process runs, and how many
+        #: items the slice left out (from every process, in the controller).
+        self.shard: Shard | None = None
+        self.shard_deselected = 0
+        #: Per suite name, what identifies its suite and baseline files (report/suites.py).
+        self.suites: dict[str, dict[str, Any]] = {}
 
     # -- shared resources ------------------------------------------------------------------
     def dataset(self, spec: DatasetSpec) -> Dataset:

@@ -337,6 +337,22 @@ def _dataset_entry(ctx: _Ctx, where: str, raw: Any) -> DatasetEntry:
     return DatasetEntry(name, spec)
 
 
+def dataset_from_ref(ref: str, where: str = "--dataset") -> DatasetEntry:
+    """A registered data set named as a suite names it (``name`` or ``name?k=v``).
+
+    For the command line: the same names, parameters, did-you-mean errors and entry name
+    as in a suite file, so the command prepares exactly what a suite item reads.
+    """
+    return _dataset_entry(_OptionCtx(Path(where)), where, ref)
+
+
+class _OptionCtx(_Ctx):
+    """Errors about a command-line option: the option's name, then the message."""
+
+    def error(self, where: str, message: str) -> SuiteError:
+        return SuiteError(f"{self.path}: {message}")
+
+
 def _task_entry(ctx: _Ctx, where: str, raw: Any) -> TaskEntry:
     if isinstance(raw, str):
         raw = {"name": raw}

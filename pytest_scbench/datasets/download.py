@@ -13,9 +13,10 @@ is retried (resuming) a few times; the finished ``.part`` is checked (length, sh
 only then renamed onto the final path. A concurrent worker waits on a file lock instead of
 downloading the same file twice.
 
-Progress goes to stderr: a tqdm bar on a terminal, one line per step otherwise (when
-stderr is not a TTY, or ``CI`` is set to true). Without network, the error names the data
-set, the URL and the path where a manually downloaded file can be placed.
+Progress goes through :mod:`pytest_scbench.progress`: a tqdm bar of bytes on a terminal,
+one line per step otherwise (stderr not a TTY, or ``CI`` set), nothing under ``pytest -q``.
+Without network, the error names the data set, the URL and the path where a manually
+downloaded file can be placed.
 """
 
 from __future__ import annotations
@@ -24,17 +25,16 @@ import hashlib
 import http.client
 import json
 import os
-import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from filelock import FileLock
 
 from ..errors import DatasetError
+from ..progress import Progress, size_text
 from .cache import atomic_output
 
 #: The cache's record of checksums first seen for files the registry has none for.
@@ -43,50 +43,6 @@ CHUNK = 1 << 20
 USER_AGENT = "pytest-scbench (https://pypi.org/project/pytest-scbench)"
 
 _VERIFIED: dict[tuple[str, int, int], str] = {}
-
-
-@dataclass
-class Progress:
-    """Progress reporting to stderr: a tqdm bar on a TTY, plain lines otherwise."""
-
-    label: str
-    enabled: bool | None = None
-
-    def __post_init__(self) -> None:
-        ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-        self.bar_mode = bool(self.enabled if self.enabled is not None else (sys.stderr.isatty() and not ci))
-        self._bar = None
-
-    def line(self, message: str) -> None:
-        """One step, as one line."""
-        if self._bar is not None:
-            self._bar.write(f"scbench: {self.label}: {message}", file=sys.stderr)
-        else:
-            print(f"scbench: {self.label}: {message}", file=sys.stderr, flush=True)
-
-    def start(self, total: int | None, initial: int) -> None:
-        if self.bar_mode:
-            from tqdm import tqdm
-
-            self._bar = tqdm(
-                total=total,
-                initial=initial,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc=self.label,
-                file=sys.stderr,
-                leave=False,
-            )
-
-    def update(self, n: int) -> None:
-        if self._bar is not None:
-            self._bar.update(n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
 
 
 def sha256_of(path: Path) -> str:
@@ -176,7 +132,8 @@ def fetch(
     data_dir = Path(data_dir)
     lock_file = data_dir / LOCK_FILE
     key = _lock_key(dest, data_dir)
-    report = Progress(f"dataset {dataset!r}", progress)
+    mode = None if progress is None else ("bar" if progress else "lines")
+    report = Progress(f"dataset {dataset!r}", mode, unit="B")
     dest.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(dest) + ".lock"):
         expected = sha256.lower() if sha256 else recorded_sha256(lock_file, key)
@@ -284,7 +241,7 @@ def _transfer(url: str, part: Path, have: int, timeout: float, report: Progress)
             if have:
                 report.line(f"server ignored the resume request; downloading {url} again")
             else:
-                report.line(f"downloading {url} -> {part.with_suffix('')} ({_size(length)})")
+                report.line(f"downloading {url} -> {part.with_suffix('')} ({size_text(length)})")
         total = (start + length) if length is not None else None
         with open(part, mode) as out:
             got = start + _copy(response, out, report, total, start)
@@ -322,16 +279,6 @@ def _range_start(content_range: str | None) -> int | None:
         return None
     first = content_range[6:].split("-", 1)[0]
     return int(first) if first.isdigit() else None
-
-
-def _size(n: int | None) -> str:
-    if n is None:
-        return "size unknown"
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 def _network_message(dataset: str, url: str, dest: Path, exc: BaseException) -> str:

@@ -38,6 +38,7 @@ import torch
 from anndata import AnnData
 
 from ..errors import DatasetError
+from ..progress import advance, step
 from .cache import atomic_output
 
 FORMAT = "scbench-h5t"
@@ -147,6 +148,7 @@ class H5tWriter:
         self._indptr[self._rows + 1 : self._rows + rows + 1] = block.indptr[1:].astype(np.int64) + start
         self._rows += rows
         self._nnz = stop
+        advance(rows)
 
     def close(self, obs: pd.DataFrame, attrs: dict[str, Any] | None = None) -> Path:
         """Write obs and var, finish the file and move it into place."""
@@ -237,7 +239,7 @@ def convert_h5ad_to_h5t(
         if (len(obs), len(var)) != shape:
             raise DatasetError(f"{str(in_path)!r}: matrix {shape} does not match obs x var {(len(obs), len(var))}")
         writer = H5tWriter(out_path, shape[0], var)
-        with writer:
+        with writer, step(f"converting {in_path.name} to .h5t", total=shape[0]):
             if kind == "csc_matrix":
                 whole = sp.csc_matrix((node["data"][:], node["indices"][:], node["indptr"][:]), shape=shape).tocsr()
                 for start in range(0, shape[0], block):

@@ -81,9 +81,10 @@ def normalized_mutual_info(labels_true: np.ndarray, labels_pred: np.ndarray) -> 
     if rows.size == 1 or cols.size == 1:
         return 0.0
     p_ij = table[:, 2] / n
-    outer = np.bincount(table[:, 0], weights=table[:, 2])[table[:, 0]] * np.bincount(
-        table[:, 1], weights=table[:, 2]
-    )[table[:, 1]]
+    outer = (
+        np.bincount(table[:, 0], weights=table[:, 2])[table[:, 0]]
+        * np.bincount(table[:, 1], weights=table[:, 2])[table[:, 1]]
+    )
     terms = p_ij * (np.log(table[:, 2]) + np.log(n) - np.log(outer))
     terms[np.abs(terms) < np.finfo(np.float64).eps] = 0.0
     mi = max(float(terms.sum()), 0.0)

@@ -28,9 +28,7 @@ def _float(X: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(X)
 
 
-def group_distance_sums(
-    X: np.ndarray, codes: np.ndarray, n_groups: int, rows: np.ndarray | None = None
-) -> np.ndarray:
+def group_distance_sums(X: np.ndarray, codes: np.ndarray, n_groups: int, rows: np.ndarray | None = None) -> np.ndarray:
     """Sum of Euclidean distances from each row cell to the cells of each group.
 
     Parameters

@@ -86,9 +86,7 @@ class ModelAdapter:
         for key in keys:
             value = self.params.get(key)
             if value is None or value <= 0:
-                raise ModelError(
-                    f"model {self.name!r}: parameter {key!r} must be positive, got {value!r}"
-                )
+                raise ModelError(f"model {self.name!r}: parameter {key!r} must be positive, got {value!r}")
 
     def resolved_batch_size(self, ctx: RunContext) -> int:
         """The batch size for this run: the context's, else the ``batch_size`` parameter,
@@ -109,9 +107,7 @@ class ModelAdapter:
         """
         raise NotImplementedError(f"{self.name} does not provide reconstructions")
 
-    def predict_perturbation(
-        self, dataset: Dataset, conditions: Sequence[str], ctx: RunContext
-    ) -> np.ndarray:
+    def predict_perturbation(self, dataset: Dataset, conditions: Sequence[str], ctx: RunContext) -> np.ndarray:
         """Predicted mean expression per condition, shape (len(conditions), n_genes)."""
         raise NotImplementedError(f"{self.name} does not provide perturbation predictions")
 

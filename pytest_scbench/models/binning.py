@@ -14,9 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def bin_values(
-    values: np.ndarray, n_bins: int, rng: np.random.Generator | None = None
-) -> np.ndarray:
+def bin_values(values: np.ndarray, n_bins: int, rng: np.random.Generator | None = None) -> np.ndarray:
     """The bin (``0 .. n_bins - 1``, int64) of each of one cell's values.
 
     ``values`` are one cell's non-negative expression values (1-D). With ``rng`` None, a

@@ -48,9 +48,7 @@ class MatrixSource:
         self.n_cells = int(shape[0])
         self.gene_names = np.asarray(gene_names).astype(str)
         if len(self.gene_names) != shape[1]:
-            raise ModelError(
-                f"{len(self.gene_names)} gene names for a matrix with {shape[1]} genes"
-            )
+            raise ModelError(f"{len(self.gene_names)} gene names for a matrix with {shape[1]} genes")
 
     def rows(self, index: Sequence[int]) -> sparse.csr_matrix:
         idx = np.asarray(index, dtype=np.int64)
@@ -66,9 +64,7 @@ class H5CSRSource:
     own handle) and rows are read one ``indptr`` slice at a time.
     """
 
-    def __init__(
-        self, path: str | Path, group: str | None = None, genes_key: str | None = None
-    ) -> None:
+    def __init__(self, path: str | Path, group: str | None = None, genes_key: str | None = None) -> None:
         import h5py
 
         self.path = Path(path)
@@ -78,9 +74,7 @@ class H5CSRSource:
         with h5py.File(self.path, "r") as fh:
             self.group = group or ("X" if self.path.suffix == ".h5ad" else "central")
             if self.group not in fh or not isinstance(fh[self.group], h5py.Group):
-                raise ModelError(
-                    f"{self.path}: no CSR group {self.group!r} (groups: {sorted(fh.keys())})"
-                )
+                raise ModelError(f"{self.path}: no CSR group {self.group!r} (groups: {sorted(fh.keys())})")
             node = fh[self.group]
             missing = [k for k in ("data", "indices", "indptr") if k not in node]
             encoding = node.attrs.get("encoding-type", node.attrs.get("mode", "csr"))
@@ -88,16 +82,13 @@ class H5CSRSource:
                 encoding = encoding.decode()
             if missing or encoding not in ("csr", "csr_matrix"):
                 raise ModelError(
-                    f"{self.path}: group {self.group!r} is not a CSR matrix "
-                    f"(encoding {encoding!r}, missing {missing})"
+                    f"{self.path}: group {self.group!r} is not a CSR matrix (encoding {encoding!r}, missing {missing})"
                 )
             shape = tuple(int(s) for s in node.attrs["shape"])
             self.n_cells, self.n_genes = shape[0], shape[1]
             self.gene_names = self._genes(fh, genes_key)
         if len(self.gene_names) != self.n_genes:
-            raise ModelError(
-                f"{self.path}: {len(self.gene_names)} gene names for {self.n_genes} genes"
-            )
+            raise ModelError(f"{self.path}: {len(self.gene_names)} gene names for {self.n_genes} genes")
 
     def _genes(self, fh: Any, genes_key: str | None) -> np.ndarray:
         import h5py
@@ -111,9 +102,7 @@ class H5CSRSource:
                 fh["1"].visititems(
                     lambda name, obj: (
                         candidates.append(f"1/{name}")
-                        if isinstance(obj, h5py.Dataset)
-                        and obj.ndim == 1
-                        and obj.dtype.kind in "SOU"
+                        if isinstance(obj, h5py.Dataset) and obj.ndim == 1 and obj.dtype.kind in "SOU"
                         else None
                     )
                 )

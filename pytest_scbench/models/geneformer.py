@@ -42,6 +42,7 @@ from scipy import sparse
 
 from ..datasets.base import Dataset
 from ..errors import ModelError
+from ..progress import advance
 from ..registry import register_model
 from .base import ModelAdapter, RunContext
 from .precomputed import file_sha256
@@ -78,9 +79,7 @@ def read_mapping(path: Path, value_type: type, model: str) -> dict[str, Any]:
         else:
             raw = load_plain_pickle(path)
     except (OSError, ValueError, pickle.UnpicklingError, EOFError) as exc:
-        raise ModelError(
-            f"model {model!r}: cannot read {path}: {type(exc).__name__}: {exc}"
-        ) from exc
+        raise ModelError(f"model {model!r}: cannot read {path}: {type(exc).__name__}: {exc}") from exc
     if not isinstance(raw, dict):
         raise ModelError(f"model {model!r}: {path} holds a {type(raw).__name__}, not a dict")
     out = {}
@@ -90,10 +89,7 @@ def read_mapping(path: Path, value_type: type, model: str) -> dict[str, Any]:
         if value_type is int:
             ok = ok and float(number).is_integer()
         if not isinstance(key, str) or not ok:
-            raise ModelError(
-                f"model {model!r}: {path} must map str to {value_type.__name__}; "
-                f"found {key!r}: {value!r}"
-            )
+            raise ModelError(f"model {model!r}: {path} must map str to {value_type.__name__}; found {key!r}: {value!r}")
         out[key] = value_type(number)
     return out
 
@@ -121,9 +117,7 @@ class Geneformer(ModelAdapter):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         if not self.params["path"]:
-            raise ModelError(
-                f"model {self.name!r}: parameter 'path' (the model directory) is required"
-            )
+            raise ModelError(f"model {self.name!r}: parameter 'path' (the model directory) is required")
         self.root = Path(str(self.params["path"])).expanduser()
         if self.params["emb_layer"] > 0:
             raise ModelError(
@@ -180,13 +174,10 @@ class Geneformer(ModelAdapter):
             from transformers import BertConfig, BertModel
         except ImportError as exc:
             raise ModelError(
-                f"model {self.name!r} needs the 'transformers' package (pip install "
-                f"'pytest-scbench[geneformer]')"
+                f"model {self.name!r} needs the 'transformers' package (pip install 'pytest-scbench[geneformer]')"
             ) from exc
         tokens = read_mapping(self._find("token_dictionary", "token_dictionary"), int, self.name)
-        medians = read_mapping(
-            self._find("gene_median_dictionary", "gene_median_dictionary"), float, self.name
-        )
+        medians = read_mapping(self._find("gene_median_dictionary", "gene_median_dictionary"), float, self.name)
         if "<pad>" not in tokens:
             raise ModelError(f"model {self.name!r}: the token dictionary has no '<pad>' token")
         config_path = self._config_path()
@@ -243,9 +234,7 @@ class Geneformer(ModelAdapter):
                 f"model {self.name!r}: dataset {dataset.name!r} has no var column {col!r}; "
                 f"columns are {sorted(map(str, adata.var.columns))}"
             )
-        ids = (
-            adata.var[col].astype(str).to_numpy() if col else adata.var_names.astype(str).to_numpy()
-        )
+        ids = adata.var[col].astype(str).to_numpy() if col else adata.var_names.astype(str).to_numpy()
         usable = np.asarray([g in tokens and g in medians and medians[g] > 0 for g in ids])
         if not usable.any():
             raise ModelError(
@@ -264,12 +253,7 @@ class Geneformer(ModelAdapter):
         for cell in range(X.shape[0]):
             row = X[cell]
             keep = row.data > 0
-            scores = (
-                row.data[keep]
-                / max(totals[cell], 1.0)
-                * TARGET_SUM
-                / gene_medians[row.indices[keep]]
-            )
+            scores = row.data[keep] / max(totals[cell], 1.0) * TARGET_SUM / gene_medians[row.indices[keep]]
             order = np.argsort(-scores, kind="stable")[:room]
             seq = gene_tokens[row.indices[keep][order]]
             if cls is not None:
@@ -302,10 +286,11 @@ class Geneformer(ModelAdapter):
             input_ids = torch.from_numpy(ids).to(device)
             attention = input_ids.ne(pad).long()
             with torch.no_grad(), autocast_fp16(device):
-                hidden = model(
-                    input_ids=input_ids, attention_mask=attention, output_hidden_states=True
-                ).hidden_states[layer]
+                hidden = model(input_ids=input_ids, attention_mask=attention, output_hidden_states=True).hidden_states[
+                    layer
+                ]
             genes = torch.from_numpy(~np.isin(ids, list(specials))).to(device).unsqueeze(-1).float()
             pooled = (hidden.float() * genes).sum(1) / genes.sum(1).clamp(min=1.0)
             out[start : start + len(chunk)] = pooled.cpu().numpy()
+            advance(len(chunk))
         return out

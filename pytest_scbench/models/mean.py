@@ -42,9 +42,7 @@ def observed_gene_means(X: Any) -> np.ndarray:
         data, cols = csr.data, csr.indices
         masked = data == MASK_VALUE
         n_masked = np.bincount(cols[masked], minlength=n_vars)
-        sums = np.bincount(
-            cols[~masked], weights=data[~masked].astype(np.float64), minlength=n_vars
-        )
+        sums = np.bincount(cols[~masked], weights=data[~masked].astype(np.float64), minlength=n_vars)
         n_seen = n_obs - n_masked
     else:
         dense = np.asarray(X, dtype=np.float64)
@@ -70,9 +68,7 @@ class MeanBaseline(ModelAdapter):
         means = observed_gene_means(masked.X)
         return np.broadcast_to(means, (masked.n_obs, masked.n_vars)).copy()
 
-    def predict_perturbation(
-        self, dataset: Dataset, conditions: Sequence[str], ctx: RunContext
-    ) -> np.ndarray:
+    def predict_perturbation(self, dataset: Dataset, conditions: Sequence[str], ctx: RunContext) -> np.ndarray:
         if dataset.n_obs == 0:
             raise ModelError(f"model {self.name!r}: dataset {dataset.name!r} has no control cells")
         control_mean = np.asarray(log_normalize(dataset.adata).X.mean(axis=0), dtype=np.float64)

@@ -60,9 +60,7 @@ def select_hvg(log_adata: AnnData, n_top_genes: int) -> AnnData:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # genes with zero mean: NaN dispersion
-        table = sc.pp.highly_variable_genes(
-            log_adata, n_top_genes=n_top_genes, flavor="seurat", inplace=False
-        )
+        table = sc.pp.highly_variable_genes(log_adata, n_top_genes=n_top_genes, flavor="seurat", inplace=False)
     keep = np.asarray(table["highly_variable"], dtype=bool)
     return log_adata[:, keep].copy()
 

@@ -37,8 +37,7 @@ def resolve_adapter(spec: str, registry: Registry[Callable[..., Any]] | None = N
             raise ModelError(f"adapter {spec!r}: {exc}") from exc
         if isinstance(obj, type) and not issubclass(obj, ModelAdapter):
             raise ModelError(
-                f"adapter {spec!r}: class {obj.__qualname__} is not a subclass of "
-                f"pytest_scbench.models.ModelAdapter"
+                f"adapter {spec!r}: class {obj.__qualname__} is not a subclass of pytest_scbench.models.ModelAdapter"
             )
         if not callable(obj):
             raise ModelError(f"adapter {spec!r} is a {type(obj).__name__}, not a class or factory")

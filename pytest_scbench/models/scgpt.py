@@ -32,6 +32,7 @@ from scipy import sparse
 
 from ..datasets.base import Dataset
 from ..errors import ModelError
+from ..progress import advance
 from ..registry import register_model
 from .base import ModelAdapter, RunContext
 from .binning import bin_values, cell_rng
@@ -222,5 +223,6 @@ class ScGPT(ModelAdapter):
             with torch.no_grad(), autocast_fp16(device):
                 hidden = model.encode(torch.from_numpy(g).to(device), torch.from_numpy(v).to(device))
             out[start:stop] = hidden[:, 0].float().cpu().numpy()
+            advance(stop - start)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)

@@ -101,14 +101,10 @@ class EncoderLayer(nn.Module):
     def forward(self, src: Tensor, padding: Tensor) -> Tensor:
         if self.pre_norm:  # scGPT's "pre" scheme: the residual is added to the normed input
             src = self.norm1(src)
-            src = (
-                src + self.self_attn(src, src, src, key_padding_mask=padding, need_weights=False)[0]
-            )
+            src = src + self.self_attn(src, src, src, key_padding_mask=padding, need_weights=False)[0]
             src = self.norm2(src)
             return src + self.linear2(F.relu(self.linear1(src)))
-        src = self.norm1(
-            src + self.self_attn(src, src, src, key_padding_mask=padding, need_weights=False)[0]
-        )
+        src = self.norm1(src + self.self_attn(src, src, src, key_padding_mask=padding, need_weights=False)[0])
         return self.norm2(src + self.linear2(F.relu(self.linear1(src))))
 
 
@@ -154,9 +150,7 @@ class ScGPTModel(nn.Module):
         super().__init__()
         self.encoder = GeneEncoder(ntoken, d_model, pad_id)
         self.value_encoder = ContinuousValueEncoder(d_model)
-        self.transformer_encoder = Encoder(
-            [EncoderLayer(d_model, nhead, d_hid, pre_norm) for _ in range(nlayers)]
-        )
+        self.transformer_encoder = Encoder([EncoderLayer(d_model, nhead, d_hid, pre_norm) for _ in range(nlayers)])
         self.decoder = ExprDecoder(d_model)
         self.pad_id = pad_id
 

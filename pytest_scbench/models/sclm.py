@@ -96,24 +96,16 @@ class SCLM(ModelAdapter):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self.require_positive(
-            "d_model", "n_layers", "n_heads", "max_genes", "epochs", "lr", "batch_size"
-        )
+        self.require_positive("d_model", "n_layers", "n_heads", "max_genes", "epochs", "lr", "batch_size")
         p = self.params
         if p["d_model"] % p["n_heads"]:
-            raise ModelError(
-                f"model {self.name!r}: d_model {p['d_model']} is not divisible by n_heads {p['n_heads']}"
-            )
+            raise ModelError(f"model {self.name!r}: d_model {p['d_model']} is not divisible by n_heads {p['n_heads']}")
         if p["n_bins"] < 3:
             raise ModelError(f"model {self.name!r}: n_bins must be at least 3, got {p['n_bins']}")
         if not 0 < p["mask_ratio"] < 1:
-            raise ModelError(
-                f"model {self.name!r}: mask_ratio must be in (0, 1), got {p['mask_ratio']}"
-            )
+            raise ModelError(f"model {self.name!r}: mask_ratio must be in (0, 1), got {p['mask_ratio']}")
         if p["pooling"] not in ("cls", "mean"):
-            raise ModelError(
-                f"model {self.name!r}: pooling must be 'cls' or 'mean', got {p['pooling']!r}"
-            )
+            raise ModelError(f"model {self.name!r}: pooling must be 'cls' or 'mean', got {p['pooling']!r}")
         #: Trained networks by training data ("weights", "train_path" or a data set id).
         self._trained: dict[str, tuple[SCLMNet, np.ndarray]] = {}
         #: Mean masked-modelling loss per epoch of the last training run.
@@ -139,9 +131,7 @@ class SCLM(ModelAdapter):
         return ";".join(parts)
 
     # -- training and loading ----------------------------------------------------------------
-    def _network(
-        self, data_id: str, source: CellSource, ctx: RunContext
-    ) -> tuple[SCLMNet, dict[str, int]]:
+    def _network(self, data_id: str, source: CellSource, ctx: RunContext) -> tuple[SCLMNet, dict[str, int]]:
         """The trained network and its gene vocabulary (name -> token id)."""
         if self.params["weights_path"]:
             key = "weights"
@@ -171,9 +161,7 @@ class SCLM(ModelAdapter):
         torch.manual_seed(config.seed)
         net = SCLMNet(len(genes), config)
         gene_map = np.arange(2, len(genes) + 2, dtype=np.int64)
-        self.losses = train(
-            net, TokenDataset(source, gene_map, config), torch_device(ctx, self.name)
-        )
+        self.losses = train(net, TokenDataset(source, gene_map, config), torch_device(ctx, self.name))
         net.cpu()
         if self.params["save_path"]:
             self.save(net, genes, Path(self.params["save_path"]), config)
@@ -204,25 +192,17 @@ class SCLM(ModelAdapter):
         try:
             payload = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:
-            raise ModelError(
-                f"model {self.name!r}: cannot load {path}: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise ModelError(f"model {self.name!r}: cannot load {path}: {type(exc).__name__}: {exc}") from exc
         if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-            raise ModelError(
-                f"model {self.name!r}: {path} is not an sclm checkpoint ({CHECKPOINT_FORMAT})"
-            )
+            raise ModelError(f"model {self.name!r}: {path} is not an sclm checkpoint ({CHECKPOINT_FORMAT})")
         config = self.config()
         saved = payload["config"]
         differ = {
-            k: (saved.get(k), getattr(config, k))
-            for k in config.SHAPE_FIELDS
-            if saved.get(k) != getattr(config, k)
+            k: (saved.get(k), getattr(config, k)) for k in config.SHAPE_FIELDS if saved.get(k) != getattr(config, k)
         }
         if differ:
             detail = ", ".join(f"{k}: file {a!r} vs params {b!r}" for k, (a, b) in differ.items())
-            raise ModelError(
-                f"model {self.name!r}: checkpoint {path} does not match the parameters ({detail})"
-            )
+            raise ModelError(f"model {self.name!r}: checkpoint {path} does not match the parameters ({detail})")
         genes = np.asarray(payload["genes"]).astype(str)
         net = SCLMNet(len(genes), config)
         load_state(net, payload["state_dict"], path, self.name)

@@ -30,6 +30,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
+from ..progress import advance
 from .base import MASK_VALUE
 from .binning import bin_representatives, bin_values, cell_rng
 from .cells import CellSource
@@ -78,9 +79,7 @@ class SCLMNet(nn.Module):
         self.gene_embedding = nn.Embedding(n_genes + 2, d, padding_idx=PAD)
         self.value_embedding = nn.Embedding(config.n_bins + 2, d)
         self.norm = nn.LayerNorm(d)
-        layer = nn.TransformerEncoderLayer(
-            d, config.n_heads, 4 * d, config.dropout, batch_first=True, norm_first=True
-        )
+        layer = nn.TransformerEncoderLayer(d, config.n_heads, 4 * d, config.dropout, batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, config.n_layers, enable_nested_tensor=False)
         self.final_norm = nn.LayerNorm(d)
         self.head = nn.Linear(d, config.n_bins)
@@ -132,9 +131,7 @@ def tokenize(
     return genes, np.concatenate([bins, np.zeros(zeros.size, dtype=np.int64)])
 
 
-def tokenize_expressed(
-    gene_ids: np.ndarray, values: np.ndarray, config: SCLMConfig
-) -> tuple[np.ndarray, np.ndarray]:
+def tokenize_expressed(gene_ids: np.ndarray, values: np.ndarray, config: SCLMConfig) -> tuple[np.ndarray, np.ndarray]:
     """One cell's ``max_genes`` most expressed genes and their bins, for embedding.
 
     Deterministic (ties keep the data set's gene order); silent genes are left out, as
@@ -173,9 +170,7 @@ class TokenDataset(Dataset):
         return tokens, bins, masked
 
 
-def row_tokens(
-    indices: np.ndarray, data: np.ndarray, gene_map: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def row_tokens(indices: np.ndarray, data: np.ndarray, gene_map: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A CSR row's entries mapped to token ids, dropping genes outside the vocabulary."""
     ids = gene_map[indices]
     keep = ids >= 0
@@ -227,9 +222,7 @@ def train(net: SCLMNet, data: TokenDataset, device: torch.device) -> list[float]
     )
     optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=0.01)
     steps = max(1, config.epochs * math.ceil(len(data) / config.batch_size))
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=steps, pct_start=0.1
-    )
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=steps, pct_start=0.1)
     loss_fn = nn.CrossEntropyLoss(ignore_index=-100)
     net.to(device).train()
     losses = []
@@ -243,9 +236,7 @@ def train(net: SCLMNet, data: TokenDataset, device: torch.device) -> list[float]
                 hidden = net(genes, values)
                 flat = targets.reshape(-1)
                 loss = loss_fn(net.head(hidden).float().reshape(-1, config.n_bins), flat)
-                loss = loss + loss_fn(
-                    net.cell_logits(hidden, genes).float().reshape(-1, config.n_bins), flat
-                )
+                loss = loss + loss_fn(net.cell_logits(hidden, genes).float().reshape(-1, config.n_bins), flat)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -292,6 +283,7 @@ def embed(
             keep = (genes_t > CLS).unsqueeze(-1).float()
             pooled = (hidden * keep).sum(1) / keep.sum(1).clamp(min=1.0)
         out[block.start : block.stop] = pooled.cpu().numpy()
+        advance(len(block))
     return out
 
 

@@ -20,9 +20,7 @@ def torch_device(ctx: RunContext, model: str) -> torch.device:
     import torch
 
     if ctx.device.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelError(
-            f"model {model!r}: device {ctx.device!r} requested but CUDA is not available"
-        )
+        raise ModelError(f"model {model!r}: device {ctx.device!r} requested but CUDA is not available")
     return torch.device(ctx.device)
 
 
@@ -45,9 +43,7 @@ def load_state(net: Any, state: dict[str, Any], path: Path, model: str) -> None:
             parts.append(f"unexpected keys {unexpected[:8]}{' ...' if len(unexpected) > 8 else ''}")
         if shapes:
             parts.append(f"shape mismatches {shapes[:8]}")
-        raise ModelError(
-            f"model {model!r}: checkpoint {path} does not match its config: " + "; ".join(parts)
-        )
+        raise ModelError(f"model {model!r}: checkpoint {path} does not match its config: " + "; ".join(parts))
     net.load_state_dict(state)
 
 

@@ -23,7 +23,14 @@ def build_report(
     environment: dict[str, Any],
     suites: dict[str, dict[str, Any]],
     options: dict[str, Any],
+    shard: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The report of one run (or of merged runs).
+
+    ``suites`` maps each suite name to its files and their sha256 (report/suites.py);
+    ``shard`` is ``{"index": K, "count": N}`` for a ``--scbench-shard K/N`` run, or, for a
+    merged report, ``{"count": N, "merged": [K, ...]}``; None for a whole run.
+    """
     items = sorted(results, key=lambda r: r.id)
     counts: dict[str, int] = {}
     for r in items:
@@ -35,6 +42,7 @@ def build_report(
         "environment": environment,
         "options": options,
         "suites": suites,
+        "shard": shard,
         "summary": {
             "items": len(items),
             "outcomes": counts,

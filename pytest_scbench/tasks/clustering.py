@@ -77,13 +77,9 @@ class Clustering(Task):
             controls=controls,
         )
 
-    def score(
-        self, knn: KnnGraph, labels: np.ndarray, seed: int
-    ) -> tuple[dict[str, float], dict[str, Any]]:
+    def score(self, knn: KnnGraph, labels: np.ndarray, seed: int) -> tuple[dict[str, float], dict[str, Any]]:
         """ARI and NMI of the best resolution, and the per-resolution details."""
-        resolutions = [float(r) for r in self.params["resolutions"]] or [
-            float(self.params["resolution"])
-        ]
+        resolutions = [float(r) for r in self.params["resolutions"]] or [float(self.params["resolution"])]
         conn = knn.connectivities
         runs = []
         for resolution in resolutions:

@@ -52,9 +52,7 @@ def check_embedding(inputs: TaskInputs, task: str, X: object) -> np.ndarray:
         )
     n = inputs.dataset.n_obs
     if arr.shape[0] != n:
-        raise fail(
-            inputs, task, f"the embedding has {arr.shape[0]} rows but the dataset has {n} cells"
-        )
+        raise fail(inputs, task, f"the embedding has {arr.shape[0]} rows but the dataset has {n} cells")
     if arr.shape[1] < 1:
         raise fail(inputs, task, "the embedding has 0 dimensions")
     bad = ~np.isfinite(arr)
@@ -63,8 +61,7 @@ def check_embedding(inputs: TaskInputs, task: str, X: object) -> np.ndarray:
         raise fail(
             inputs,
             task,
-            f"the embedding has {int(bad.sum())} NaN/Inf values in {rows.size} rows "
-            f"(first rows: {rows[:5].tolist()})",
+            f"the embedding has {int(bad.sum())} NaN/Inf values in {rows.size} rows (first rows: {rows[:5].tolist()})",
         )
     return arr
 

@@ -95,9 +95,7 @@ class CrossSpeciesIntegration(Task):
         controls: dict[str, float] = {}
         if self.params["controls"]:
             Xc = control_embedding(X.shape, inputs.seed)
-            controls, _ = self.score(
-                Xc, control_graph(Xc, k, inputs.seed), labels, species, names, inputs.seed
-            )
+            controls, _ = self.score(Xc, control_graph(Xc, k, inputs.seed), labels, species, names, inputs.seed)
         return TaskResult(
             metrics={name: higher(value) for name, value in scores.items() if np.isfinite(value)},
             details=details,

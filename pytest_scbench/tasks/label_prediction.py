@@ -40,13 +40,9 @@ def make_classifier(
     None: as many as the training cells, scikit-learn's and cz-benchmarks' default).
     """
     if name == "lr":
-        return Pipeline(
-            [("scaler", StandardScaler(with_mean=False)), ("lr", LogisticRegression(max_iter=1000))]
-        )
+        return Pipeline([("scaler", StandardScaler(with_mean=False)), ("lr", LogisticRegression(max_iter=1000))])
     if name == "knn":
-        return Pipeline(
-            [("scaler", StandardScaler(with_mean=False)), ("knn", KNeighborsClassifier(5))]
-        )
+        return Pipeline([("scaler", StandardScaler(with_mean=False)), ("knn", KNeighborsClassifier(5))])
     if name == "rf":
         return RandomForestClassifier(
             n_estimators=rf_trees, max_samples=rf_max_samples, random_state=seed, n_jobs=-1
@@ -127,9 +123,7 @@ class LabelPrediction(Task):
         if self.params["controls"]:
             sub = self._subset(y, self.params["control_max_cells"], inputs.seed)
             Xc = control_embedding((sub.size, X.shape[1]), inputs.seed)
-            controls, _ = self.evaluate(
-                Xc, y[sub], len(class_names), self._folds(y[sub], inputs.seed), inputs.seed
-            )
+            controls, _ = self.evaluate(Xc, y[sub], len(class_names), self._folds(y[sub], inputs.seed), inputs.seed)
         return TaskResult(
             metrics={name: higher(value) for name, value in scores.items()},
             details=details,
@@ -216,13 +210,9 @@ class LabelPrediction(Task):
                 fold_scores.append(classification_scores(y[test], y_pred, proba, n_classes))
             for score in SCORES:
                 metrics[f"{clf_name}_{score}"] = float(np.mean([getattr(f, score) for f in fold_scores]))
-            per_class[clf_name] = np.nanmean(
-                np.vstack([f.per_class_f1 for f in fold_scores]), axis=0
-            ).tolist()
+            per_class[clf_name] = np.nanmean(np.vstack([f.per_class_f1 for f in fold_scores]), axis=0).tolist()
         for score in SCORES:
-            metrics[f"mean_{score}"] = float(
-                np.mean([metrics[f"{c}_{score}"] for c in self.params["classifiers"]])
-            )
+            metrics[f"mean_{score}"] = float(np.mean([metrics[f"{c}_{score}"] for c in self.params["classifiers"]]))
         return metrics, per_class
 
 

@@ -27,9 +27,7 @@ def leiden(connectivities: sparse.spmatrix, resolution: float, seed: int) -> np.
     g.es["weight"] = coo.data.astype(np.float64)
     igraph.set_random_number_generator(random.Random(seed))
     try:
-        clustering = g.community_leiden(
-            objective_function="modularity", weights="weight", resolution=resolution
-        )
+        clustering = g.community_leiden(objective_function="modularity", weights="weight", resolution=resolution)
     finally:
         igraph.set_random_number_generator(random)
     return np.asarray(clustering.membership, dtype=np.int64)

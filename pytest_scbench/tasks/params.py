@@ -20,9 +20,7 @@ def check_positive_list(task: str, key: str, values: Sequence[object]) -> None:
     """A TaskError unless every element is a positive number."""
     for value in values:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise TaskError(
-                f"task {task!r}: parameter {key!r} must list positive numbers, got {value!r}"
-            )
+            raise TaskError(f"task {task!r}: parameter {key!r} must list positive numbers, got {value!r}")
 
 
 def check_choices(task: str, key: str, values: Iterable[str], allowed: Iterable[str]) -> None:
@@ -33,6 +31,4 @@ def check_choices(task: str, key: str, values: Iterable[str], allowed: Iterable[
         raise TaskError(f"task {task!r}: parameter {key!r} must not be empty; choose from {allowed}")
     for value in values:
         if value not in allowed:
-            raise TaskError(
-                f"task {task!r}: parameter {key!r} has unknown value {value!r}; choose from {allowed}"
-            )
+            raise TaskError(f"task {task!r}: parameter {key!r} has unknown value {value!r}; choose from {allowed}")

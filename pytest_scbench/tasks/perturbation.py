@@ -115,16 +115,14 @@ class Perturbation(Task):
             raise fail(
                 inputs,
                 self.name,
-                f"no control_value set for condition column {condition.key!r}; name the value "
-                "that marks control cells",
+                f"no control_value set for condition column {condition.key!r}; name the value that marks control cells",
             )
         names = [str(c) for c in condition.categories]
         if str(control_value) not in names:
             raise fail(
                 inputs,
                 self.name,
-                f"condition column {condition.key!r} has no cell with value {control_value!r} "
-                f"(values: {names[:8]})",
+                f"condition column {condition.key!r} has no cell with value {control_value!r} (values: {names[:8]})",
             )
         control_code = names.index(str(control_value))
         sizes = condition.sizes()
@@ -163,9 +161,9 @@ class Perturbation(Task):
         metric_names = list(next(iter(per_condition.values())))
         means = {m: float(np.mean([s[m] for s in per_condition.values()])) for m in metric_names}
         metrics = {m: (lower(v) if m.startswith("mse") else higher(v)) for m, v in means.items()}
-        controls = {
-            m: float(np.mean([s[m] for s in control_scores.values()])) for m in metric_names
-        } if control_scores else {}
+        controls = (
+            {m: float(np.mean([s[m] for s in control_scores.values()])) for m in metric_names} if control_scores else {}
+        )
         details = {
             "space": "log1p(counts / total * 1e4), mean over cells",
             "de_method": "Welch t-test vs control, top genes by |t|",
@@ -175,9 +173,7 @@ class Perturbation(Task):
         return TaskResult(metrics=metrics, details=details, controls=controls)
 
     @staticmethod
-    def _scores(
-        pred: np.ndarray, obs: np.ndarray, ctrl: np.ndarray, de: np.ndarray, n_top: int
-    ) -> dict[str, float]:
+    def _scores(pred: np.ndarray, obs: np.ndarray, ctrl: np.ndarray, de: np.ndarray, n_top: int) -> dict[str, float]:
         pred_delta, obs_delta = pred - ctrl, obs - ctrl
         return {
             f"mse_top{n_top}_de": mse(obs[de], pred[de]),

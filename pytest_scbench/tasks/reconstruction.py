@@ -41,15 +41,12 @@ class Reconstruction(Task):
         check_positive(self.name, "mask_fraction", self.params["mask_fraction"])
         if self.params["mask_fraction"] >= 1:
             raise TaskError(
-                f"task {self.name!r}: parameter 'mask_fraction' must be < 1, "
-                f"got {self.params['mask_fraction']!r}"
+                f"task {self.name!r}: parameter 'mask_fraction' must be < 1, got {self.params['mask_fraction']!r}"
             )
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         adata = inputs.dataset.adata
-        mask = masked_dataset(
-            adata, inputs.dataset.name, self.params["mask_fraction"], inputs.seed, inputs.data_dir
-        )
+        mask = masked_dataset(adata, inputs.dataset.name, self.params["mask_fraction"], inputs.seed, inputs.data_dir)
         try:
             predicted = inputs.outputs.reconstruction(mask.masked, mask.mask_id)
         except ModelError as exc:
@@ -89,4 +86,3 @@ class Reconstruction(Task):
             "cached_at": str(mask.path) if mask.path is not None else None,
         }
         return TaskResult(metrics=metrics, details=details, controls=controls)
-

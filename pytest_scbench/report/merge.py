@@ -1,0 +1,137 @@
+"""Join the JSON reports of shards (or of separate jobs) into one: ``scbench merge``.
+
+Reports are joined only when they can describe one run: the same report format version,
+the same pytest-scbench version, and the same suites (each suite file's and baseline
+file's sha256, as recorded at collection). An item present in two reports must carry the
+same result in both (durations aside); otherwise the merge is refused, naming the item
+and the two files.
+
+Shards: reports of ``--scbench-shard K/N`` runs must agree on N; the merged report's
+``shard`` says ``{"count": N, "merged": [K, ...]}``. A missing shard is refused unless
+``partial`` is given (then it is a warning): a CI job that failed to upload its report
+would otherwise pass as a smaller benchmark. Reports without a shard (say a CPU job and a
+GPU job split by markers) merge with ``shard`` None; sharded and unsharded reports do not mix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import ScbenchError
+from ..results import CaseResult
+from .json_report import REPORT_VERSION, build_report
+
+FORMAT = "pytest-scbench-report"
+
+
+class MergeError(ScbenchError):
+    """Reports that cannot be joined into one; the message names the files and the reason."""
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """A report file, checked to be a pytest-scbench report; MergeError naming it otherwise."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MergeError(f"{path}: cannot read report: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise MergeError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise MergeError(f"{path}: not a pytest-scbench JSON report (written by --scbench-json)")
+    return raw
+
+
+def merge_reports(reports: Sequence[tuple[Path, dict[str, Any]]], partial: bool = False) -> tuple[dict, list[str]]:
+    """The merged report and the warnings to show; MergeError when they cannot be joined."""
+    if not reports:
+        raise MergeError("give at least one report to merge")
+    first_path, first = reports[0]
+    for path, report in reports[1:]:
+        _same(first_path, path, "report format version", first.get("version"), report.get("version"))
+        _same(first_path, path, "pytest-scbench version", _version(first), _version(report))
+    if first.get("version") != REPORT_VERSION:
+        raise MergeError(
+            f"{first_path}: report format version {first.get('version')!r}; this scbench reads {REPORT_VERSION}"
+        )
+    suites = _merge_suites(reports)
+    items: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for path, report in reports:
+        for item in report.get("items", []):
+            seen = items.get(item["id"])
+            if seen is None:
+                items[item["id"]] = (path, item)
+            elif _without_durations(seen[1]) != _without_durations(item):
+                raise MergeError(
+                    f"item {item['id']} has different results in {seen[0]} and {path}; they are not shards of one run"
+                )
+    shard, warnings = _merge_shards(reports, partial)
+    results = [CaseResult.from_json(item) for _, item in items.values()]
+    merged = build_report(results, first.get("environment", {}), suites, first.get("options", {}), shard=shard)
+    merged["merged_from"] = [
+        {"path": str(path), "shard": report.get("shard"), "items": len(report.get("items", []))}
+        for path, report in reports
+    ]
+    return merged, warnings
+
+
+def _version(report: dict[str, Any]) -> Any:
+    return report.get("environment", {}).get("packages", {}).get("pytest-scbench")
+
+
+def _same(a: Path, b: Path, what: str, x: Any, y: Any) -> None:
+    if x != y:
+        raise MergeError(f"{a} and {b} have different {what}s ({x!r} and {y!r}); rerun them with one version")
+
+
+def _merge_suites(reports: Sequence[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    first_path, first = reports[0]
+    names = set(first.get("suites", {}))
+    for path, report in reports[1:]:
+        other = set(report.get("suites", {}))
+        if other != names:
+            raise MergeError(
+                f"{first_path} and {path} ran different suites ({', '.join(sorted(names)) or 'none'} and "
+                f"{', '.join(sorted(other)) or 'none'})"
+            )
+        for name in sorted(names):
+            for key, what in (("sha256", "suite file"), ("baselines_sha256", "baseline file")):
+                x, y = first["suites"][name].get(key), report["suites"][name].get(key)
+                if x != y:
+                    raise MergeError(
+                        f"{first_path} and {path} ran suite {name!r} with different {what}s "
+                        f"(sha256 {x} and {y}); rerun the shards on one commit"
+                    )
+    return dict(first.get("suites", {}))
+
+
+def _merge_shards(reports: Sequence[tuple[Path, dict[str, Any]]], partial: bool) -> tuple[dict | None, list[str]]:
+    shards = [(path, report.get("shard")) for path, report in reports]
+    sharded = [(path, s) for path, s in shards if s]
+    if not sharded:
+        return None, []
+    if len(sharded) != len(shards):
+        unsharded = next(path for path, s in shards if not s)
+        raise MergeError(f"{unsharded} is not a shard, {sharded[0][0]} is; merge shards of one run only")
+    counts = {s["count"] for _, s in sharded}
+    if len(counts) > 1:
+        raise MergeError(
+            "the reports split the run into different numbers of shards: "
+            + ", ".join(f"{path}: {s['count']}" for path, s in sharded)
+        )
+    count = counts.pop()
+    merged = sorted({k for _, s in sharded for k in (s.get("merged") or [s["index"]])})
+    missing = [k for k in range(1, count + 1) if k not in merged]
+    warnings = []
+    if missing:
+        message = f"shard(s) {', '.join(f'{k}/{count}' for k in missing)} missing: the merged report is partial"
+        if not partial:
+            raise MergeError(message + " (pass --partial to merge anyway)")
+        warnings.append(message)
+    return {"count": count, "merged": merged}, warnings
+
+
+def _without_durations(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k != "durations"}
