@@ -63,7 +63,20 @@ def check_embedding(inputs: TaskInputs, task: str, X: object) -> np.ndarray:
             task,
             f"the embedding has {int(bad.sum())} NaN/Inf values in {rows.size} rows (first rows: {rows[:5].tolist()})",
         )
-    return arr
+    return _moderate_scale(arr)
+
+
+def _moderate_scale(X: np.ndarray) -> np.ndarray:
+    """X scaled by a power of two so that its largest magnitude is about 1, if it is extreme.
+
+    Every embedding metric is invariant to a uniform scale, but float32 squared distances
+    overflow above ~1e19 and underflow below ~1e-19. Scaling by a power of two is exact.
+    """
+    peak = float(np.max(np.abs(X))) if X.size else 0.0
+    if peak == 0.0 or 2.0**-40 <= peak <= 2.0**40:
+        return X
+    _, exponent = np.frexp(peak)
+    return np.ldexp(X, -int(exponent)).astype(np.float32, copy=False)
 
 
 def embedding(inputs: TaskInputs, task: str) -> np.ndarray:
