@@ -7,7 +7,6 @@ rule as the gate (:func:`pytest_scbench.baselines.judge`).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -98,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         p_rep.error("give --html PATH, --markdown PATH or both")
     try:
         if args.command == "report":
-            from .report.pages import read_report, write_pages
+            from .report.json_report import read_report
+            from .report.pages import write_pages
 
             for path in write_pages(read_report(args.report), args.html, args.markdown).values():
                 print(f"wrote {path}")
@@ -178,15 +178,9 @@ def _first_line(doc: str | None) -> str:
 
 
 def _load(path: Path) -> dict[str, dict[str, Any]]:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScbenchError(f"{path}: cannot read report: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ScbenchError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if not isinstance(raw, dict) or raw.get("format") != "pytest-scbench-report":
-        raise ScbenchError(f"{path}: not a pytest-scbench JSON report (written by --scbench-json)")
-    return {item["id"]: item for item in raw.get("items", [])}
+    from .report.json_report import read_report
+
+    return {item["id"]: item for item in read_report(path).get("items", [])}
 
 
 def _compare(old_path: Path, new_path: Path, default_tolerance: float, show_all: bool) -> int:
@@ -234,8 +228,8 @@ def _compare(old_path: Path, new_path: Path, default_tolerance: float, show_all:
 
 
 def _merge(paths: list[Path], output: Path, partial: bool) -> int:
-    from .report.json_report import write_report
-    from .report.merge import merge_reports, read_report
+    from .report.json_report import read_report, write_report
+    from .report.merge import merge_reports
 
     merged, warnings = merge_reports([(path, read_report(path)) for path in paths], partial=partial)
     for warning in warnings:

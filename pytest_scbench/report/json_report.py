@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from ..baselines import write_json_atomic
+from ..errors import ScbenchError
 from ..results import CaseResult
 
 REPORT_VERSION = 1
+FORMAT = "pytest-scbench-report"
 
 
 def build_report(
@@ -36,7 +38,7 @@ def build_report(
     for r in items:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
     return {
-        "format": "pytest-scbench-report",
+        "format": FORMAT,
         "version": REPORT_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "environment": environment,
@@ -57,5 +59,18 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
     write_json_atomic(path, report)
 
 
-def load_report(path: Path) -> dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def read_report(path: Path) -> dict[str, Any]:
+    """A report written by ``--scbench-json``; a :class:`ScbenchError` naming the file otherwise."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScbenchError(f"{path}: cannot read report: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ScbenchError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise ScbenchError(f"{path}: not a pytest-scbench JSON report (written by --scbench-json)")
+    for k, item in enumerate(raw.get("items", [])):
+        missing = [key for key in ("id", "suite", "model", "dataset", "task") if key not in item]
+        if missing:
+            raise ScbenchError(f"{path}: items[{k}] lacks {', '.join(missing)}")
+    return raw

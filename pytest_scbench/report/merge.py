@@ -15,7 +15,6 @@ GPU job split by markers) merge with ``shard`` None; sharded and unsharded repor
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,24 +23,9 @@ from ..errors import ScbenchError
 from ..results import CaseResult
 from .json_report import REPORT_VERSION, build_report
 
-FORMAT = "pytest-scbench-report"
-
 
 class MergeError(ScbenchError):
     """Reports that cannot be joined into one; the message names the files and the reason."""
-
-
-def read_report(path: Path) -> dict[str, Any]:
-    """A report file, checked to be a pytest-scbench report; MergeError naming it otherwise."""
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MergeError(f"{path}: cannot read report: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise MergeError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise MergeError(f"{path}: not a pytest-scbench JSON report (written by --scbench-json)")
-    return raw
 
 
 def merge_reports(reports: Sequence[tuple[Path, dict[str, Any]]], partial: bool = False) -> tuple[dict, list[str]]:

@@ -6,33 +6,14 @@ Used by ``scbench report`` and, at the end of a run, by ``--scbench-html`` and
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import ScbenchError
 from .html import render_html
 from .leaderboard import build_leaderboard
 from .markdown import render_markdown
-
-
-def read_report(path: Path) -> dict[str, Any]:
-    """A report written by ``--scbench-json``; a :class:`ScbenchError` naming the file otherwise."""
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScbenchError(f"{path}: cannot read report: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ScbenchError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if not isinstance(raw, dict) or raw.get("format") != "pytest-scbench-report":
-        raise ScbenchError(f"{path}: not a pytest-scbench JSON report (written by --scbench-json)")
-    for k, item in enumerate(raw.get("items", [])):
-        missing = [key for key in ("id", "suite", "model", "dataset", "task") if key not in item]
-        if missing:
-            raise ScbenchError(f"{path}: items[{k}] lacks {', '.join(missing)}")
-    return raw
 
 
 def write_text_atomic(path: Path, text: str) -> None:

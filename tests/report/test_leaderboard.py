@@ -14,9 +14,10 @@ from PIL import Image
 
 from pytest_scbench.errors import ScbenchError
 from pytest_scbench.report.html import render_html
+from pytest_scbench.report.json_report import read_report
 from pytest_scbench.report.leaderboard import build_leaderboard
 from pytest_scbench.report.markdown import render_markdown
-from pytest_scbench.report.pages import read_report, write_pages
+from pytest_scbench.report.pages import write_pages
 
 
 def test_grids_scores_and_changes(report: dict[str, Any]) -> None:
