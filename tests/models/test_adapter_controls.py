@@ -37,6 +37,9 @@ def test_random_is_gaussian_seeded_and_ignores_expression(pbmc, make_dataset, ct
     assert not np.allclose(a, model.embed(pbmc, RunContext(seed=1)))
     shuffled = make_dataset(pbmc.adata[::-1].copy())
     np.testing.assert_array_equal(a, model.embed(shuffled, ctx))
+    # another data set of the same size (the other species of a group) gets other noise
+    other = make_dataset(pbmc.adata.copy(), name="pbmc_mouse")
+    assert np.abs(np.corrcoef(a.ravel(), model.embed(other, ctx).ravel())[0, 1]) < 0.01
     assert registry.models.get("random")(n_dims=8).embed(pbmc, ctx).shape == (700, 8)
 
 
