@@ -7,7 +7,7 @@ import pytest
 from scipy.sparse import coo_matrix
 from umap.umap_ import fuzzy_simplicial_set
 
-from pytest_scbench.graph import GraphCache, compute_knn, umap_connectivities
+from pytest_scbench.graph import GraphCache, compute_knn, sampled_knn, umap_connectivities
 
 
 def _points(n: int = 300, d: int = 5, seed: int = 0) -> np.ndarray:
@@ -48,8 +48,12 @@ def test_connectivities_match_umap() -> None:
     g = compute_knn(X, 15)
     ours = umap_connectivities(g.indices, g.distances)
     ref = fuzzy_simplicial_set(
-        coo_matrix(([], ([], [])), shape=(400, 1)), 15, None, None,
-        knn_indices=g.indices, knn_dists=g.distances,
+        coo_matrix(([], ([], [])), shape=(400, 1)),
+        15,
+        None,
+        None,
+        knn_indices=g.indices,
+        knn_dists=g.distances,
     )[0].tocsr()
     assert ours.nnz == ref.nnz
     assert abs(ours - ref).max() < 1e-5
@@ -63,6 +67,34 @@ def test_approximate_search_is_close_to_exact() -> None:
     np.testing.assert_array_equal(approx.indices[:, 0], np.arange(600))
     recall = np.mean([len(np.intersect1d(a, b)) / 10 for a, b in zip(approx.indices, exact.indices, strict=True)])
     assert recall > 0.95
+
+
+def test_hnsw_search_is_close_to_exact_and_the_same_every_time() -> None:
+    X = _points(3000, 8, seed=3)
+    X[7] = X[8]  # duplicates must still list themselves first
+    approx = compute_knn(X, 15, method="hnsw")
+    exact = compute_knn(X, 15, method="exact")
+    assert approx.method == "hnsw"
+    np.testing.assert_array_equal(approx.indices[:, 0], np.arange(3000))
+    recall = np.mean([len(np.intersect1d(a, b)) / 15 for a, b in zip(approx.indices, exact.indices, strict=True)])
+    assert recall > 0.97
+    found = approx.indices == exact.indices
+    np.testing.assert_allclose(approx.distances[found], exact.distances[found], rtol=1e-4, atol=1e-5)
+    again = compute_knn(X, 15, method="hnsw")
+    np.testing.assert_array_equal(again.indices, approx.indices)
+    np.testing.assert_array_equal(again.distances, approx.distances)
+
+
+def test_auto_is_exact_up_to_the_limit_then_hnsw(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pytest_scbench.graph as graph
+
+    monkeypatch.setattr(graph, "EXACT_MAX_CELLS", 500)
+    assert compute_knn(_points(500), 5).method == "exact"
+    assert compute_knn(_points(501), 5).method == "hnsw"
+    cache = GraphCache()
+    assert cache.get("big", _points(600), 15).k == 15  # no prefetch above the limit
+    assert cache.get("small", _points(400), 15).k == 15
+    assert cache.get("small", _points(400), 90).k == 90 and cache.searches[("small", 0)] == 1
 
 
 def test_cache_searches_once_per_key() -> None:
@@ -84,3 +116,18 @@ def test_cache_searches_once_per_key() -> None:
 def test_unknown_method() -> None:
     with pytest.raises(ValueError, match="unknown kNN method"):
         compute_knn(_points(10), 3, method="faiss")
+
+
+def test_sampled_knn_is_the_full_graph_restricted_to_the_sampled_cells() -> None:
+    X = np.random.default_rng(5).normal(size=(300, 6)).astype(np.float32)
+    X[10] = X[11]  # a duplicate: each must still come first in its own row
+    rows = np.array([11, 0, 10, 299, 150])
+    sampled = sampled_knn(X, rows, 12)
+    full = compute_knn(X, 12, method="exact")
+    np.testing.assert_array_equal(sampled.rows, rows)
+    np.testing.assert_array_equal(sampled.indices[:, 0], rows)
+    np.testing.assert_array_equal(np.sort(sampled.indices, axis=1), np.sort(full.indices[rows], axis=1))
+    np.testing.assert_allclose(sampled.distances, full.distances[rows], atol=1e-5)
+    np.testing.assert_array_equal(sampled.with_k(4).rows, rows)
+    with pytest.raises(ValueError, match="needs every cell's neighbours; this graph has 5 cells' only"):
+        sampled.connectivities  # noqa: B018

@@ -17,6 +17,7 @@ from ..metrics import (
     lisi_weights,
     silhouette_batch,
 )
+from ..metrics.neighborhood import KBET_MAX_TESTED
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import (
@@ -29,6 +30,7 @@ from .common import (
     encoded,
     fail,
     graph,
+    neighbourhoods,
     require_groups,
 )
 from .params import check_positive
@@ -42,13 +44,16 @@ class BatchIntegration(Task):
 
     * ``batch_entropy``: normalised entropy of batches among each cell's
       ``lisi_neighbors`` (90) neighbours, averaged (cz-benchmarks' entropy per cell,
-      which uses 200 HNSW neighbours);
+      which uses 200 HNSW neighbours); above 50,000 cells (``graph.EXACT_MAX_CELLS``),
+      averaged over a seeded label-stratified sample of ``max_cells`` cells whose
+      neighbours are searched exactly among all cells, as for ``ilisi`` and ``clisi``;
     * ``silhouette_batch``: 1 - |batch silhouette| within each label (scib-metrics);
       above ``max_cells`` cells, estimated on a seeded sample (see ``embedding``);
     * ``ilisi``: scaled median iLISI on 90 neighbours, perplexity 30 (scib-metrics);
     * ``kbet``: kBET acceptance within each label, scib's ``k0`` rule, alpha 0.05
-      (:func:`~pytest_scbench.metrics.kbet_per_label`; omitted when no label has 10
-      cells in two batches, with the reason in ``details``);
+      (:func:`~pytest_scbench.metrics.kbet_per_label`; a label of more than
+      ``kbet_max_tested`` (10,000) cells tests a seeded sample of that many; omitted
+      when no label has 10 cells in two batches, with the reason in ``details``);
     * ``graph_connectivity``: per-label largest connected fraction of the 15-NN graph;
     * ``clisi``: scaled median cLISI on 90 neighbours (bio conservation).
 
@@ -63,6 +68,7 @@ class BatchIntegration(Task):
         "lisi_neighbors": 90,
         "connectivity_neighbors": 15,
         "kbet_alpha": 0.05,
+        "kbet_max_tested": KBET_MAX_TESTED,
         "max_cells": 20_000,
         "controls": True,
         "control_max_cells": CONTROL_MAX_CELLS,
@@ -71,10 +77,9 @@ class BatchIntegration(Task):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         check_positive(self.name, "lisi_neighbors", self.params["lisi_neighbors"], minimum=4)
-        check_positive(
-            self.name, "connectivity_neighbors", self.params["connectivity_neighbors"], minimum=2
-        )
+        check_positive(self.name, "connectivity_neighbors", self.params["connectivity_neighbors"], minimum=2)
         check_positive(self.name, "kbet_alpha", self.params["kbet_alpha"])
+        check_positive(self.name, "kbet_max_tested", self.params["kbet_max_tested"], minimum=1)
         check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
         check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
 
@@ -84,8 +89,11 @@ class BatchIntegration(Task):
         batch = encoded(inputs, self.name, "batch")
         require_groups(inputs, self.name, labels)
         require_groups(inputs, self.name, batch)
-        k = max(self.params["lisi_neighbors"], self.params["connectivity_neighbors"])
-        scores, details = self.score(X, graph(inputs, X, k), labels, batch, inputs.seed)
+        lisi_k, conn_k = self.params["lisi_neighbors"], self.params["connectivity_neighbors"]
+        max_cells = self.params["max_cells"]
+        near = neighbourhoods(inputs, X, lisi_k, labels.codes, max_cells)
+        knn = graph(inputs, X, conn_k)
+        scores, details = self.score(X, knn, near, labels, batch, inputs.seed)
         if np.isnan(scores["silhouette_batch"]):
             raise fail(
                 inputs,
@@ -97,8 +105,14 @@ class BatchIntegration(Task):
         if self.params["controls"]:
             rows = control_rows(labels.codes, self.params["control_max_cells"], inputs.seed)
             Xc = control_embedding((rows.size, X.shape[1]), inputs.seed)
+            codes = labels.take(rows)
             controls, _ = self.score(
-                Xc, control_graph(Xc, k, inputs.seed), labels.take(rows), batch.take(rows), inputs.seed
+                Xc,
+                control_graph(Xc, conn_k, inputs.seed),
+                neighbourhoods(inputs, Xc, lisi_k, codes.codes, max_cells, control=True),
+                codes,
+                batch.take(rows),
+                inputs.seed,
             )
             controls = {name: value for name, value in controls.items() if name in scores}
         return TaskResult(
@@ -108,13 +122,22 @@ class BatchIntegration(Task):
         )
 
     def score(
-        self, X: np.ndarray, knn: KnnGraph, labels: Encoded, batch: Encoded, seed: int
+        self, X: np.ndarray, knn: KnnGraph, near: KnnGraph, labels: Encoded, batch: Encoded, seed: int
     ) -> tuple[dict[str, float], dict[str, Any]]:
-        """All metrics of one embedding and its graph; NaN-valued ones are left out."""
-        lisi_graph = knn.with_k(self.params["lisi_neighbors"])
+        """All metrics of one embedding; NaN-valued ones are left out.
+
+        ``knn``: the graph of every cell (connectivity); ``near``: the neighbourhoods
+        entropy and LISI average over (see :func:`~.common.neighbourhoods`).
+        """
+        lisi_graph = near.with_k(self.params["lisi_neighbors"])
         weights = lisi_weights(lisi_graph)  # shared by iLISI and cLISI
         kbet, kbet_labels = kbet_per_label(
-            X, labels.codes, batch.codes, alpha=self.params["kbet_alpha"], seed=seed
+            X,
+            labels.codes,
+            batch.codes,
+            alpha=self.params["kbet_alpha"],
+            seed=seed,
+            max_tested=self.params["kbet_max_tested"],
         )
         scores = {
             "batch_entropy": batch_entropy(lisi_graph, batch.codes),
@@ -122,15 +145,11 @@ class BatchIntegration(Task):
                 X, labels.codes, batch.codes, sample_size=self.params["max_cells"], seed=seed
             ),
             "ilisi": ilisi(lisi_graph, batch.codes, weights=weights),
-            "graph_connectivity": graph_connectivity(
-                knn.with_k(self.params["connectivity_neighbors"]), labels.codes
-            ),
+            "graph_connectivity": graph_connectivity(knn.with_k(self.params["connectivity_neighbors"]), labels.codes),
             "clisi": clisi(lisi_graph, labels.codes, weights=weights),
         }
         details: dict[str, Any] = {
-            "kbet_per_label": {
-                str(labels.categories[int(code)]): rate for code, rate in kbet_labels.items()
-            },
+            "kbet_per_label": {str(labels.categories[int(code)]): rate for code, rate in kbet_labels.items()},
         }
         if np.isnan(kbet):
             details["kbet_undefined"] = "no label has at least 10 cells in two or more batches"

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import graph as _graph
 from ..errors import ModelError, TaskError
-from ..graph import KnnGraph, shared_graph
+from ..graph import KnnGraph, sampled_knn, shared_graph
 from ..metrics.silhouette import stratified_rows
 from .base import TaskInputs
 
@@ -162,6 +163,24 @@ def require_groups(inputs: TaskInputs, task: str, column: Encoded, minimum: int 
 def graph(inputs: TaskInputs, X: np.ndarray, k: int) -> KnnGraph:
     """The shared kNN graph of the model's embedding (see :mod:`pytest_scbench.graph`)."""
     return shared_graph(inputs.outputs.key("embedding"), X, k, inputs.seed)
+
+
+def neighbourhoods(
+    inputs: TaskInputs, X: np.ndarray, k: int, codes: np.ndarray, max_cells: int, control: bool = False
+) -> KnnGraph:
+    """The k-neighbourhoods that per-cell averages (batch entropy, LISI) are taken over.
+
+    Up to ``graph.EXACT_MAX_CELLS`` cells: every cell's, from the shared exact graph of
+    the embedding (``control=True``: of the control embedding). Above: those of a
+    seeded label-stratified sample of ``max_cells`` cells (``codes`` are the labels),
+    each searched exactly among all cells. The shared graph is approximate there, and
+    90 neighbours of every one of a million cells would cost more than everything else;
+    the averages are estimated from the sample, as the silhouettes are.
+    """
+    if X.shape[0] <= _graph.EXACT_MAX_CELLS:
+        return control_graph(X, k, inputs.seed) if control else graph(inputs, X, k)
+    rows = stratified_rows(codes, max_cells, inputs.seed)
+    return sampled_knn(X, np.arange(X.shape[0]) if rows is None else rows, k)
 
 
 def control_rows(codes: np.ndarray, max_cells: int, seed: int) -> np.ndarray:

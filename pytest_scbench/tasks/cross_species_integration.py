@@ -7,17 +7,17 @@ from typing import Any
 
 import numpy as np
 
+from ..graph import KnnGraph
 from ..metrics import batch_entropy, classification_scores, higher, silhouette_batch
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import (
     Encoded,
     control_embedding,
-    control_graph,
     embedding,
     encoded,
     fail,
-    graph,
+    neighbourhoods,
     require_groups,
 )
 from .label_prediction import CLASSIFIERS, make_classifier
@@ -37,7 +37,8 @@ class CrossSpeciesIntegration(Task):
     ``label`` columns aligned with the embedding's rows). Species play the batch:
 
     * ``species_entropy``: normalised entropy of species among each cell's
-      ``n_neighbors`` (90) neighbours, averaged (higher: better mixed);
+      ``n_neighbors`` (90) neighbours, averaged (higher: better mixed; above 50,000
+      cells over a sample of ``max_cells``, as in ``batch_integration``);
     * ``silhouette_species``: 1 - |species silhouette| within each label (scib-metrics'
       batch silhouette; higher is better);
     * label transfer, for every ordered pair of species (a, b): ``classifier`` (``lr``
@@ -84,7 +85,8 @@ class CrossSpeciesIntegration(Task):
                 f"{list(species.categories)} -> {names}",
             )
         k = self.params["n_neighbors"]
-        scores, details = self.score(X, graph(inputs, X, k), labels, species, names, inputs.seed)
+        near = neighbourhoods(inputs, X, k, labels.codes, self.params["max_cells"])
+        scores, details = self.score(X, near, labels, species, names, inputs.seed)
         if not any(name.startswith("transfer_") for name in scores):
             raise fail(
                 inputs,
@@ -95,7 +97,8 @@ class CrossSpeciesIntegration(Task):
         controls: dict[str, float] = {}
         if self.params["controls"]:
             Xc = control_embedding(X.shape, inputs.seed)
-            controls, _ = self.score(Xc, control_graph(Xc, k, inputs.seed), labels, species, names, inputs.seed)
+            near_c = neighbourhoods(inputs, Xc, k, labels.codes, self.params["max_cells"], control=True)
+            controls, _ = self.score(Xc, near_c, labels, species, names, inputs.seed)
         return TaskResult(
             metrics={name: higher(value) for name, value in scores.items() if np.isfinite(value)},
             details=details,
@@ -105,7 +108,7 @@ class CrossSpeciesIntegration(Task):
     def score(
         self,
         X: np.ndarray,
-        knn: Any,
+        near: KnnGraph,
         labels: Encoded,
         species: Encoded,
         names: list[str],
@@ -113,7 +116,7 @@ class CrossSpeciesIntegration(Task):
     ) -> tuple[dict[str, float], dict[str, Any]]:
         """Mixing and transfer scores of one embedding."""
         scores: dict[str, float] = {
-            "species_entropy": batch_entropy(knn.with_k(self.params["n_neighbors"]), species.codes),
+            "species_entropy": batch_entropy(near.with_k(self.params["n_neighbors"]), species.codes),
             "silhouette_species": silhouette_batch(
                 X, labels.codes, species.codes, sample_size=self.params["max_cells"], seed=seed
             ),

@@ -66,7 +66,7 @@ class LabelPrediction(Task):
     over classes unweighted (also with two classes, where cz-benchmarks reports the
     positive class's F1). ``details["per_class_f1"][clf][label]`` is each class's F1,
     mean over folds. Controls: the same on a random embedding (standard normal, seeded)
-    of a class-stratified subset of at most ``control_max_cells`` (2,000) cells. Above
+    of a class-stratified subset of at most ``control_max_cells`` (1,000) cells. Above
     ``max_cells`` (20,000) cells the task itself runs on a seeded class-stratified subset
     of that size (``details["n_cells"]`` says how many were scored).
 
@@ -88,7 +88,7 @@ class LabelPrediction(Task):
         "rf_trees": 100,
         "rf_max_samples": 1000,
         "controls": True,
-        "control_max_cells": 2000,
+        "control_max_cells": 1000,
         "max_cells": 20_000,
     }
 

@@ -71,6 +71,25 @@ def test_kbet_per_label_is_scib_kbet_within_each_label(cells) -> None:
     assert ours == pytest.approx(np.mean(list(expected.values())), abs=1e-12)
 
 
+def test_kbet_on_a_sample_of_tested_cells(cells) -> None:
+    # Labels of ~100 cells; testing at most 60 of each checks a seeded sample of cells
+    # against every cell of its label: each sampled cell's verdict is the full run's.
+    X, labels, batch, _ = cells
+    full, full_rates = kbet_per_label(X, labels, batch, max_tested=None)
+    assert kbet_per_label(X, labels, batch, max_tested=10_000) == (full, full_rates)
+    sampled, rates = kbet_per_label(X, labels, batch, max_tested=60, seed=3)
+    assert sampled == kbet_per_label(X, labels, batch, max_tested=60, seed=3)[0]
+    assert sampled != kbet_per_label(X, labels, batch, max_tested=60, seed=4)[0]
+    for label in np.unique(labels):
+        mask = labels == label
+        k0 = int(min(70, max(10, np.floor(np.bincount(batch[mask]).mean() / 4))))
+        _, _, pvalues = kbet_acceptance(compute_knn(X[mask], k0 + 1).indices, batch[mask])
+        accepted = pvalues >= 0.05
+        # the sampled rate is the acceptance of 60 of these cells: a multiple of 1/60
+        assert rates[str(label)] * 60 == pytest.approx(round(rates[str(label)] * 60), abs=1e-9)
+        assert abs(rates[str(label)] - accepted.mean()) < 0.25
+
+
 def test_graph_connectivity_matches_scib(cells) -> None:
     _, labels, _, graph = cells
     g15 = graph.with_k(15)
@@ -101,8 +120,12 @@ def test_ranges_order_and_separation(seed: int) -> None:
     random = rng.normal(size=(n, 4))
     g_sep, g_rand = compute_knn(separated, 30), compute_knn(random, 30)
     for g in (g_sep, g_rand):
-        for value in (ilisi(g, batch), clisi(g, labels), batch_entropy(g, batch),
-                      graph_connectivity(g.with_k(15), labels)):
+        for value in (
+            ilisi(g, batch),
+            clisi(g, labels),
+            batch_entropy(g, batch),
+            graph_connectivity(g.with_k(15), labels),
+        ):
             assert -1e-9 <= value <= 1 + 1e-9
     assert clisi(g_sep, labels) >= clisi(g_rand, labels)
     assert graph_connectivity(g_sep.with_k(15), labels) >= graph_connectivity(g_rand.with_k(15), labels)

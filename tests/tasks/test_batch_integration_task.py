@@ -71,3 +71,23 @@ def test_deterministic(separated) -> None:
     GRAPHS.clear()
     b = BatchIntegration().run(inputs_for(dataset, X, seed=2))
     assert a.metrics == b.metrics and a.controls == b.controls
+
+
+def test_above_the_exact_limit_neighbourhood_metrics_are_estimated_on_a_sample(monkeypatch) -> None:
+    # Shrink the limits so 2,000 cells count as "large": the shared graph becomes HNSW and
+    # entropy and LISI average over 1,000 sampled cells with exact neighbourhoods.
+    import pytest_scbench.graph as graph
+
+    adata, X = blobs(n_cells=2000, n_batches=3, seed=4)
+    dataset = make_dataset(adata, label_key="cell_type", batch_key="batch")
+    full = BatchIntegration(controls=False).run(inputs_for(dataset, X))
+    GRAPHS.clear()
+    monkeypatch.setattr(graph, "EXACT_MAX_CELLS", 1500)
+    sampled = BatchIntegration(controls=False, max_cells=1000).run(inputs_for(dataset, X))
+    again = BatchIntegration(controls=False, max_cells=1000).run(inputs_for(dataset, X))
+    assert {n: m.value for n, m in sampled.metrics.items()} == {n: m.value for n, m in again.metrics.items()}
+    for name in ("batch_entropy", "ilisi", "clisi", "graph_connectivity"):
+        assert sampled.metrics[name].value == pytest.approx(full.metrics[name].value, abs=0.03), name
+    assert sampled.metrics["batch_entropy"].value != full.metrics["batch_entropy"].value
+    key = inputs_for(dataset, X).outputs.key("embedding")
+    assert GRAPHS.get(key, X, 15).method == "hnsw"
