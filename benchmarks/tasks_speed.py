@@ -6,6 +6,8 @@ contender runs in its own fresh subprocess, so wall time includes its imports an
 memory is that process's maximum resident set size (``os.wait4``):
 
 * ``ours``: pytest-scbench's four tasks, negative controls included;
+* ``exact``: the same with every neighbour search exact (no HNSW graph, no sampled
+  neighbourhoods above 50,000 cells), to measure what those approximations change;
 * ``scib``: scib-metrics' ``Benchmarker`` computing the same metrics (Leiden NMI/ARI at
   resolution 1, silhouette label, cLISI, iLISI, kBET per label, graph connectivity)
   plus ``scib_metrics.silhouette_batch``; it has no label prediction;
@@ -70,6 +72,15 @@ def make_data(n_cells: int, n_dims: int, n_labels: int, n_batches: int, seed: in
 
 
 # -- workers: each runs in a fresh process and prints one JSON line -------------------
+
+
+def worker_exact(data: Path, seed: int, controls: bool) -> dict:
+    """ours with every neighbour search exact: what the HNSW graph and the sampled
+    neighbourhoods above ``graph.EXACT_MAX_CELLS`` cells are measured against."""
+    import pytest_scbench.graph
+
+    pytest_scbench.graph.EXACT_MAX_CELLS = 10**12
+    return worker_ours(data, seed, controls)
 
 
 def worker_ours(data: Path, seed: int, controls: bool) -> dict:
@@ -216,7 +227,7 @@ def worker_cz(data: Path, seed: int, controls: bool) -> dict:
             "metrics": metrics, "errors": errors}
 
 
-WORKERS = {"ours": worker_ours, "scib": worker_scib, "cz": worker_cz}
+WORKERS = {"ours": worker_ours, "exact": worker_exact, "scib": worker_scib, "cz": worker_cz}
 
 
 # -- parent: run each contender in a subprocess, measure, print the table --------------
@@ -312,13 +323,14 @@ def print_table(args: argparse.Namespace, results: dict) -> None:
         return
     print(f"\n{'metric':<20}" + "".join(f"{n:>10}" for n in names) + f"{'max diff':>10}")
     for metric, keys in SHARED.items():
-        values = {n: results[n]["metrics"].get(keys[n]) for n in names if n in keys}
+        values = {n: results[n]["metrics"].get(keys["ours" if n == "exact" else n]) for n in names
+                  if (n == "exact" and "ours" in keys) or n in keys}
         values = {n: v for n, v in values.items() if v is not None}
         if not values:
             continue
-        spread = max(values.values()) - min(values.values()) if len(values) > 1 else float("nan")
+        spread = f"{max(values.values()) - min(values.values()):10.4f}" if len(values) > 1 else f"{'-':>10}"
         print(f"{metric:<20}" + "".join(
-            f"{values[n]:10.4f}" if n in values else f"{'-':>10}" for n in names) + f"{spread:10.4f}")
+            f"{values[n]:10.4f}" if n in values else f"{'-':>10}" for n in names) + spread)
 
 
 if __name__ == "__main__":
