@@ -46,7 +46,8 @@ def stream(path: Path, out: Path, batch_size: int) -> dict[str, float]:
     import numpy as np
     import torch
 
-    from pytest_scbench.datasets.h5t import h5t_shape, stream_h5t
+    from pytest_scbench.datasets.h5t import h5t_shape
+    from pytest_scbench.datasets.h5t_stream import stream_h5t
 
     torch.manual_seed(0)
     torch.set_num_threads(2)

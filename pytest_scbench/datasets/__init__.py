@@ -27,7 +27,7 @@ from .base import ROLES, Dataset, DatasetKeys, DatasetSpec, RemoteSource
 from .cache import DATA_DIR_ENV, default_data_dir
 from .files import file_dataset, read_data_file
 from .group import group_dataset
-from .h5t import H5tBatches, convert_h5ad_to_h5t, h5t_for, read_h5t, stream_h5t, write_h5t
+from .h5t import convert_h5ad_to_h5t, h5t_for, read_h5t, write_h5t
 from .refs import format_dataset_ref, parse_dataset_ref
 from .remote import remote_dataset
 from .validate import DatasetWarning, ValidationReport, validate
@@ -56,3 +56,12 @@ __all__ = [
     "validate",
     "write_h5t",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # the streaming readers need torch: imported on first use, not with the package
+    if name in ("H5tBatches", "stream_h5t"):
+        from . import h5t_stream
+
+        return getattr(h5t_stream, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
