@@ -44,7 +44,7 @@ class BatchIntegration(Task):
 
     * ``batch_entropy``: normalised entropy of batches among each cell's
       ``lisi_neighbors`` (90) neighbours, averaged (cz-benchmarks' entropy per cell,
-      which uses 200 HNSW neighbours); above 50,000 cells (``graph.EXACT_MAX_CELLS``),
+      which uses 200 HNSW neighbours); above 100,000 cells (``graph.EXACT_MAX_CELLS``),
       averaged over a seeded label-stratified sample of ``max_cells`` cells whose
       neighbours are searched exactly among all cells, as for ``ilisi`` and ``clisi``;
     * ``silhouette_batch``: 1 - |batch silhouette| within each label (scib-metrics);

@@ -37,7 +37,7 @@ class CrossSpeciesIntegration(Task):
     ``label`` columns aligned with the embedding's rows). Species play the batch:
 
     * ``species_entropy``: normalised entropy of species among each cell's
-      ``n_neighbors`` (90) neighbours, averaged (higher: better mixed; above 50,000
+      ``n_neighbors`` (90) neighbours, averaged (higher: better mixed; above 100,000
       cells over a sample of ``max_cells``, as in ``batch_integration``);
     * ``silhouette_species``: 1 - |species silhouette| within each label (scib-metrics'
       batch silhouette; higher is better);
