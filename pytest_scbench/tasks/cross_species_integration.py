@@ -20,7 +20,7 @@ from .common import (
     neighbourhoods,
     require_groups,
 )
-from .label_prediction import CLASSIFIERS, make_classifier
+from .label_prediction import CLASSIFIERS, fit_classifier, make_classifier
 from .params import check_choices, check_positive
 
 
@@ -154,7 +154,7 @@ class CrossSpeciesIntegration(Task):
         if np.unique(labels[train]).size < 2 or test.size == 0:
             return None
         model = make_classifier(self.params["classifier"], seed)
-        model.fit(X[train], labels[train])
+        fit_classifier(model, X[train], labels[train])
         n_classes = int(labels.max()) + 1
         proba = np.zeros((test.size, n_classes))
         proba[:, model.classes_] = model.predict_proba(X[test])
