@@ -7,7 +7,8 @@ memory is that process's maximum resident set size (``os.wait4``):
 
 * ``ours``: pytest-scbench's four tasks, negative controls included;
 * ``exact``: the same with every neighbour search exact (no HNSW graph, no sampled
-  neighbourhoods above 50,000 cells), to measure what those approximations change;
+  neighbourhoods above ``graph.EXACT_MAX_CELLS`` cells), to measure what those
+  approximations change;
 * ``scib``: scib-metrics' ``Benchmarker`` computing the same metrics (Leiden NMI/ARI at
   resolution 1, silhouette label, cLISI, iLISI, kBET per label, graph connectivity)
   plus ``scib_metrics.silhouette_batch``; it has no label prediction;

@@ -13,16 +13,18 @@ Search method (``method="auto"``):
 * up to :data:`EXACT_MAX_CELLS` cells: exact, scikit-learn's brute-force ``kneighbors``
   (blocked, multithreaded); deterministic, no parameters;
 * above: approximate, a faiss HNSW index (``M`` = 16, ``efConstruction`` = 64, searched
-  with ``efSearch`` = max(2k, 64)), built on one thread so that the graph, and every
-  metric on it, is the same run after run; the search uses every core. Only clustering
-  and graph connectivity (k = 15) use it: metrics that average over 90-neighbourhoods
-  search those exactly for a sample of cells (:func:`sampled_knn`). Recall of the 15
-  nearest neighbours on the benchmark's 50-dimensional Gaussian blobs, a hard case
-  (real embeddings have fewer intrinsic dimensions), was 0.90 at 100,000 cells and
-  0.67 at 1,000,000, where Leiden on it still reached ARI 0.97 against the labels.
-  Graph connectivity is sensitive to missed edges: 0.755 on the HNSW graph against
-  0.803 on the exact one at 100,000 such cells (benchmarks/README.md). It costs
-  n log n where the exact search costs n².
+  with ``efSearch`` = max(2k, :data:`HNSW_EF_SEARCH`)), built on one thread so that the
+  graph, and every metric on it, is the same run after run; the search uses every core.
+  Only clustering and graph connectivity (k = 15) use it: metrics that average over
+  90-neighbourhoods search those exactly for a sample of cells (:func:`sampled_knn`).
+  It costs n log n where the exact search costs n². On the benchmark's 50-dimensional
+  Gaussian blobs at 1,000,000 cells, a hard case (real embeddings have fewer intrinsic
+  dimensions), the index took 184 s to build and recalled this share of the 16 nearest
+  (the cell included) for this many seconds of search on 2 cores: efSearch 64: 0.66,
+  103 s; 128: 0.77, 170 s; 256: 0.86, 328 s; 512: 0.92, 650 s
+  (benchmarks/README.md). Leiden on the graph is robust to missed edges (ARI 0.97 at
+  efSearch 64); graph connectivity is not: 0.755 on an HNSW graph of recall 0.90
+  against 0.803 on the exact one at 100,000 cells, hence exact search up to there.
 
 ``method="pynndescent"`` is scib-metrics' search (NN-descent with its settings, seeded),
 for comparison; at k = 90 it took 28 s on 50,000 cells where the exact search took 5.4 s.
@@ -47,6 +49,8 @@ EXACT_MAX_CELLS = 100_000
 HNSW_M = 16
 #: Candidate list size while building it (faiss ``efConstruction``).
 HNSW_EF_CONSTRUCTION = 64
+#: Smallest candidate list size while searching it (faiss ``efSearch``; 2k if larger).
+HNSW_EF_SEARCH = 128
 #: Neighbours computed on first use of an embedding of at most EXACT_MAX_CELLS cells,
 #: so later tasks need no new search (90 is what scib-metrics uses for LISI; clustering
 #: and connectivity use 15). Above, only what is asked for: LISI and entropy then use
@@ -257,7 +261,7 @@ def _hnsw_search(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         index.add(X)
     finally:
         faiss.omp_set_num_threads(threads)
-    index.hnsw.efSearch = max(2 * k, 64)
+    index.hnsw.efSearch = max(2 * k, HNSW_EF_SEARCH)
     squared, indices = index.search(X, k)
     return indices, np.sqrt(np.maximum(squared, 0.0))
 

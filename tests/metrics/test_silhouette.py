@@ -64,6 +64,28 @@ def test_sampled_estimate_is_close_and_seeded() -> None:
     )
 
 
+def test_reference_subset_is_sklearn_on_that_subset_weighted_by_label_size() -> None:
+    from pytest_scbench.metrics.silhouette import stratified_rows
+
+    X, labels, _ = _cells(7, n=1500)
+    reference = stratified_rows(labels, 500, seed=3 + 1)
+    per_cell = silhouette_samples(X[reference], labels[reference])
+    sizes = np.bincount(labels)
+    per_label = np.array([per_cell[labels[reference] == g].mean() for g in range(sizes.size)])
+    expected = (per_label * sizes).sum() / sizes.sum()
+    ours = silhouette_label(X, labels, rescale=False, seed=3, reference_size=500)
+    assert ours == pytest.approx(expected, abs=1e-6)
+
+
+def test_reference_subset_estimates_the_exact_value_and_is_seeded() -> None:
+    X, labels, _ = _cells(8, n=3000)
+    exact = silhouette_label(X, labels)
+    a = silhouette_label(X, labels, sample_size=500, seed=2, reference_size=1000)
+    assert a == silhouette_label(X, labels, sample_size=500, seed=2, reference_size=1000)
+    assert a == pytest.approx(exact, abs=0.02)
+    assert silhouette_label(X, labels, reference_size=3000) == silhouette_label(X, labels)
+
+
 def test_float32_close_to_float64() -> None:
     X, labels, batch = _cells(6)
     assert silhouette_label(X.astype(np.float32), labels) == pytest.approx(silhouette_label(X, labels), abs=1e-5)

@@ -40,3 +40,12 @@ def test_cell_order_does_not_matter(separated) -> None:
     a = Embedding(controls=False).run(inputs_for(dataset, X))
     b = Embedding(controls=False).run(inputs_for(shuffled, X[order]))
     assert a.metrics["asw_label"].value == pytest.approx(b.metrics["asw_label"].value, abs=1e-6)
+
+
+def test_reference_cells_subset_is_reported_and_close(separated) -> None:
+    dataset, X = separated
+    n = X.shape[0]
+    sub = Embedding(controls=False, reference_cells=n // 2).run(inputs_for(dataset, X, seed=1))
+    exact = Embedding(controls=False).run(inputs_for(dataset, X, seed=1))
+    assert sub.details["n_reference_cells"] == n // 2 and exact.details["n_reference_cells"] == n
+    assert sub.metrics["asw_label"].value == pytest.approx(exact.metrics["asw_label"].value, abs=0.03)
