@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tasks_speed import make_data  # noqa: E402
+from tasks_speed import synthetic  # noqa: E402
 
 from pytest_scbench import graph  # noqa: E402
 
@@ -41,10 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     import faiss
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "data.npz"
-        make_data(args.cells, 50, 10, 3, 0, path)
-        X = np.ascontiguousarray(np.load(path)["X"], dtype=np.float32)
+    X = np.ascontiguousarray(synthetic(args.cells)["X"], dtype=np.float32)
     queries = np.random.default_rng(1).choice(X.shape[0], args.queries, replace=False)
     exact = faiss.IndexFlatL2(X.shape[1])
     exact.add(X)

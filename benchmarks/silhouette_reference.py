@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tasks_speed import make_data  # noqa: E402
+from tasks_speed import synthetic  # noqa: E402
 
 from pytest_scbench.metrics import silhouette_label  # noqa: E402
 
@@ -36,11 +33,8 @@ def main() -> None:
     parser.add_argument("--references", default="100000,200000", help="reference sizes to compare with all cells")
     parser.add_argument("--seeds", default="0,1", help="seeds of the samples")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "data.npz"
-        make_data(args.cells, 50, 10, 3, 0, path)
-        arrays = np.load(path)
-        X, labels = arrays["X"], arrays["labels"]
+    arrays = synthetic(args.cells)
+    X, labels = arrays["X"], arrays["labels"]
     print(f"{args.cells} cells, {args.sample} scored; seconds and asw_label (rescaled)")
     print("| seed | reference | s | asw_label | minus all cells |")
     print("| ---: | ---: | ---: | ---: | ---: |")

@@ -72,6 +72,17 @@ def make_data(n_cells: int, n_dims: int, n_labels: int, n_batches: int, seed: in
     np.savez(path, X=X.astype(np.float32), labels=labels, batches=batches)
 
 
+def synthetic(n_cells: int, seed: int = 0) -> dict:
+    """The benchmark's default data (50 dims, 10 labels, 3 batches) as arrays, in memory."""
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.npz"
+        make_data(n_cells, 50, 10, 3, seed, path)
+        with np.load(path) as arrays:
+            return {name: arrays[name] for name in arrays.files}
+
+
 # -- workers: each runs in a fresh process and prints one JSON line -------------------
 
 

@@ -18,6 +18,9 @@ from .report.text import summary_grids
 from .results import CaseResult
 from .session import ScbenchSession
 
+#: Items listed by name in the terminal summary's "did not run" section.
+_LISTED = 10
+
 
 def write_outputs(config: pytest.Config, state: ScbenchSession, interrupted: bool = False) -> None:
     """Baselines first (when asked), then the JSON report, the HTML page and the Markdown summary: all atomically.
@@ -61,7 +64,14 @@ def run_report(config: pytest.Config, state: ScbenchSession) -> dict[str, Any]:
         "update_baselines": state.options.update_baselines,
     }
     shard = state.shard.to_json() if state.shard is not None else None
-    return build_report(results, environment(Path(config.rootpath)), suites, options, shard=shard)
+    return build_report(
+        results, environment(Path(config.rootpath)), suites, options, shard=shard, not_run=not_run(state)
+    )
+
+
+def not_run(state: ScbenchSession) -> list[str]:
+    """Ids of the selected benchmark items that left no result (the run stopped first)."""
+    return sorted(state.selected - set(state.results))
 
 
 def update_baselines(state: ScbenchSession) -> None:
@@ -131,6 +141,14 @@ def terminal_summary(tr: Any, state: ScbenchSession, exitstatus: int) -> None:
         tr.write_line(f"baselines not updated for {len(state.not_updated)} item(s) that did not complete:", yellow=True)
         for item in state.not_updated:
             tr.write_line(f"  {item}")
+    skipped_over = not_run(state)
+    if skipped_over:
+        tr.write_line("")
+        tr.write_line(f"{len(skipped_over)} benchmark item(s) did not run (the run stopped first):", yellow=True)
+        for item in skipped_over[:_LISTED]:
+            tr.write_line(f"  {item}")
+        if len(skipped_over) > _LISTED:
+            tr.write_line(f"  ... and {len(skipped_over) - _LISTED} more (the JSON report lists them: not_run)")
     for note in state.notes:
         tr.write_line("")
         tr.write_line(f"pytest-scbench: {note}", yellow=True)

@@ -19,10 +19,10 @@ Search method (``method="auto"``):
   90-neighbourhoods search those exactly for a sample of cells (:func:`sampled_knn`).
   It costs n log n where the exact search costs n². On the benchmark's 50-dimensional
   Gaussian blobs at 1,000,000 cells, a hard case (real embeddings have fewer intrinsic
-  dimensions), the index took 184 s to build and recalled this share of the 16 nearest
+  dimensions), the index took 168 s to build and recalled this share of the 16 nearest
   (the cell included) for this many seconds of search on 2 cores: efSearch 64: 0.66,
-  103 s; 128: 0.77, 170 s; 256: 0.86, 328 s; 512: 0.92, 650 s
-  (benchmarks/README.md). Leiden on the graph is robust to missed edges (ARI 0.97 at
+  96 s; 128: 0.77, 165 s; 256: 0.86, 321 s; 512: 0.92, 622 s
+  (``benchmarks/hnsw_recall.py``). Leiden on the graph is robust to missed edges (ARI 0.97 at
   efSearch 64); graph connectivity is not: 0.755 on an HNSW graph of recall 0.90
   against 0.803 on the exact one at 100,000 cells, hence exact search up to there.
 

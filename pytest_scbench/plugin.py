@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from . import finish, progress, sharding
-from .collected import collect_worker_output, record_suites, share_worker_output
+from .collected import collect_worker_output, record_selected, record_suites, share_worker_output
 from .device import DEVICE_CHOICES, valid_device_option
 from .errors import BaselineError, ScbenchError
 from .fixtures import scbench_dataset, scbench_device, scbench_model, scbench_outputs  # noqa: F401  (fixtures)
@@ -173,6 +173,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         state.shard_deselected += len(deselected)
         if deselected:
             config.hook.pytest_deselected(items=deselected)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    record_selected(session.config.stash[SESSION_KEY], session.items)
 
 
 @pytest.hookimpl(wrapper=True)

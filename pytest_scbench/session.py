@@ -103,6 +103,8 @@ class ScbenchSession:
         self.shard_deselected = 0
         #: Per suite name, what identifies its suite and baseline files (report/suites.py).
         self.suites: dict[str, dict[str, Any]] = {}
+        #: Ids of the benchmark items selected to run (after -k, -m and the shard).
+        self.selected: set[str] = set()
 
     # -- shared resources ------------------------------------------------------------------
     def dataset(self, spec: DatasetSpec) -> Dataset:

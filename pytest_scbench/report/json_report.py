@@ -26,14 +26,19 @@ def build_report(
     suites: dict[str, dict[str, Any]],
     options: dict[str, Any],
     shard: dict[str, Any] | None = None,
+    not_run: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The report of one run (or of merged runs).
 
     ``suites`` maps each suite name to its files and their sha256 (report/suites.py);
     ``shard`` is ``{"index": K, "count": N}`` for a ``--scbench-shard K/N`` run, or, for a
     merged report, ``{"count": N, "merged": [K, ...]}``; None for a whole run.
+    ``not_run`` are ids of items selected to run that left no result (the run was
+    interrupted): a reader sees the report is partial, and which items it lacks.
     """
     items = sorted(results, key=lambda r: r.id)
+    done = {r.id for r in items}
+    missing = sorted(set(not_run) - done)
     counts: dict[str, int] = {}
     for r in items:
         counts[r.outcome] = counts.get(r.outcome, 0) + 1
@@ -50,8 +55,10 @@ def build_report(
             "outcomes": counts,
             "regressions": sum(bool(r.regressions()) for r in items),
             "improvements": sum(bool(r.improvements()) for r in items),
+            "not_run": len(missing),
         },
         "items": [r.to_json() for r in items],
+        "not_run": missing,
     }
 
 

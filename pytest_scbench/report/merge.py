@@ -53,7 +53,10 @@ def merge_reports(reports: Sequence[tuple[Path, dict[str, Any]]], partial: bool 
                 )
     shard, warnings = _merge_shards(reports, partial)
     results = [CaseResult.from_json(item) for _, item in items.values()]
-    merged = build_report(results, first.get("environment", {}), suites, first.get("options", {}), shard=shard)
+    not_run = {item for _, report in reports for item in report.get("not_run", [])}
+    merged = build_report(
+        results, first.get("environment", {}), suites, first.get("options", {}), shard=shard, not_run=not_run
+    )
     merged["merged_from"] = [
         {"path": str(path), "shard": report.get("shard"), "items": len(report.get("items", []))}
         for path, report in reports

@@ -97,12 +97,17 @@ def test_ctrl_c_updates_no_baseline_and_reports_what_finished(flaky: pytest.Pyte
     assert "KeyboardInterrupt" in out
     assert "the run was interrupted: no baseline was updated" in out
     assert baseline_path(flaky).read_bytes() == before
-    items = {i["id"]: i for i in read_json(flaky.path / "r.json")["items"]}
+    report = read_json(flaky.path / "r.json")
+    items = {i["id"]: i for i in report["items"]}
     assert list(items) == ["demo[flaky-pbmc68k-embedding]"]
     assert (
         items["demo[flaky-pbmc68k-embedding]"]["completed"]
         and "asw_label" in items["demo[flaky-pbmc68k-embedding]"]["metrics"]
     )
+    unfinished = ["demo[flaky-tiny-embedding]", "demo[pca-pbmc68k-embedding]", "demo[pca-tiny-embedding]"]
+    assert report["not_run"] == unfinished and report["summary"]["not_run"] == 3
+    assert "3 benchmark item(s) did not run (the run stopped first):" in out
+    assert all(f"  {item}" in out for item in unfinished)
 
 
 def test_crashed_worker_keeps_its_baseline_and_the_others_are_reported(flaky: pytest.Pytester) -> None:

@@ -21,6 +21,7 @@ def test_json_report_carries_environment_and_every_metric(project: pytest.Pytest
     env = report["environment"]
     assert env["packages"]["pytest-scbench"] and env["packages"]["numpy"] and "cuda_devices" in env["device"]
     assert report["summary"]["items"] == 4 and report["summary"]["outcomes"] == {"passed": 4}
+    assert report["not_run"] == [] and report["summary"]["not_run"] == 0
     ids = [i["id"] for i in report["items"]]
     assert ids == sorted(ids)
     item = next(i for i in report["items"] if i["id"] == "demo[pca-pbmc68k-clustering]")
@@ -32,6 +33,12 @@ def test_json_report_carries_environment_and_every_metric(project: pytest.Pytest
         assert item["verdicts"][name]["status"] == "missing"  # recorded by this very run
     assert set(item["durations"]) == {"dataset", "outputs", "task", "total"}
     assert "embedding" in item["durations"]["outputs"]
+
+
+def test_items_deselected_by_k_are_not_listed_as_not_run(project: pytest.Pytester) -> None:
+    project.runpytest("suites", "-k", "clustering", "--scbench-json", "r.json").assert_outcomes(passed=2, deselected=2)
+    report = read_json(project.path / "r.json")
+    assert report["summary"]["items"] == 2 and report["not_run"] == []
 
 
 def test_junit_xml_carries_every_metric(project: pytest.Pytester) -> None:
