@@ -11,6 +11,10 @@ from pytest_scbench.sharding import Shard, group_of, parse_shard, shard_of
 
 from .conftest import read_json, write_suite
 
+# Collecting --scbench-speed items in-process inside an xdist worker of this test run makes
+# pytest-benchmark warn that xdist disables it: true of the outer run, irrelevant to these.
+pytestmark = pytest.mark.filterwarnings("ignore:Benchmarks are automatically disabled")
+
 SUITE = """
 name: demo
 models: [random, pca, hvg]
