@@ -222,10 +222,7 @@ def compute_knn(X: np.ndarray, k: int, method: str = "auto", seed: int = 0) -> K
     if method == "auto":
         method = "exact" if n <= EXACT_MAX_CELLS else "hnsw"
     if method == "exact":
-        from sklearn.neighbors import NearestNeighbors
-
-        nn = NearestNeighbors(n_neighbors=k, algorithm="brute", metric="euclidean").fit(X)
-        distances, indices = nn.kneighbors(X)
+        indices, distances = _exact_search(X, X, k)
     elif method == "hnsw":
         indices, distances = _hnsw_search(X, k)
     elif method == "pynndescent":
@@ -247,6 +244,15 @@ def compute_knn(X: np.ndarray, k: int, method: str = "auto", seed: int = 0) -> K
         raise ValueError(f"unknown kNN method {method!r}; use 'auto', 'exact', 'hnsw' or 'pynndescent'")
     indices, distances = _self_first(indices.astype(np.int64), distances.astype(np.float32))
     return KnnGraph(indices, distances, method)
+
+
+def _exact_search(X: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k nearest rows of X to each query row (brute force, Euclidean, multithreaded)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=k, algorithm="brute", metric="euclidean").fit(X)
+    distances, indices = nn.kneighbors(queries)
+    return indices, distances
 
 
 def _hnsw_search(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -274,13 +280,10 @@ def sampled_knn(X: np.ndarray, rows: np.ndarray, k: int) -> KnnGraph:
     :data:`EXACT_MAX_CELLS` cells). Row ``i`` belongs to cell ``rows[i]``, which is its
     column 0; ``indices`` point into all of X.
     """
-    from sklearn.neighbors import NearestNeighbors
-
     X = np.ascontiguousarray(X, dtype=np.float32)
     rows = np.asarray(rows, dtype=np.int64)
     k = max(1, min(int(k), X.shape[0]))
-    nn = NearestNeighbors(n_neighbors=k, algorithm="brute", metric="euclidean").fit(X)
-    distances, indices = nn.kneighbors(X[rows])
+    indices, distances = _exact_search(X, X[rows], k)
     indices, distances = _self_first(indices.astype(np.int64), distances.astype(np.float32), rows)
     return KnnGraph(indices, distances, "exact", rows)
 
