@@ -334,9 +334,9 @@ def print_table(args: argparse.Namespace, results: dict) -> None:
     if len(names) < 2 and not names:
         return
     print(f"\n{'metric':<20}" + "".join(f"{n:>10}" for n in names) + f"{'max diff':>10}")
+    reports_as = {n: "ours" if n == "exact" else n for n in names}  # exact is ours, other searches
     for metric, keys in SHARED.items():
-        values = {n: results[n]["metrics"].get(keys["ours" if n == "exact" else n]) for n in names
-                  if (n == "exact" and "ours" in keys) or n in keys}
+        values = {n: results[n]["metrics"].get(keys[reports_as[n]]) for n in names if reports_as[n] in keys}
         values = {n: v for n, v in values.items() if v is not None}
         if not values:
             continue
