@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from filelock import FileLock
+
 from .errors import BaselineError
+from .filemode import keep_mode
+from .limits import short_repr
 
 FORMAT_VERSION = 1
 
@@ -96,6 +100,11 @@ class BaselineFile:
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise BaselineError(f"{path}: cannot read baseline file: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # an int of too many digits, nesting too deep
+            raise BaselineError(
+                f"{path}: not a usable JSON document ({type(exc).__name__}: {short_repr(str(exc))}); "
+                "fix or delete the file, it is never overwritten while broken"
+            ) from None
         return cls(path, suite, _parse_entries(path, raw))
 
     def compare(
@@ -149,6 +158,37 @@ class BaselineFile:
         write_json_atomic(self.path, self.to_json())
 
 
+def lock_path(path: Path) -> Path:
+    """The lock file that guards updates of the baseline file ``path``: ``.<name>.lock`` beside it."""
+    return path.with_name(f".{path.name}.lock")
+
+
+def update_file(path: Path, suite: str, results: Iterable[tuple[str, Mapping[str, BaselineEntry]]]) -> Changes:
+    """Replace the entries of the given items in the baseline file ``path``, safely under concurrency.
+
+    Under a lock on the file, the file is read as it is on disk now (not as this run saw it
+    at its start), the items are replaced, and the result is written atomically: two runs
+    that update different items of one file (two CI jobs, ``-k`` slices) both land.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(lock_path(path)), timeout=600)
+        lock.acquire()
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot lock the baseline file for the update: {exc}") from None
+    try:
+        baseline = BaselineFile.load(path, suite)
+        changes = baseline.update(results)
+        if changes:
+            try:
+                baseline.save()
+            except OSError as exc:
+                raise BaselineError(f"{path}: cannot write the baseline file: {exc}") from None
+        return changes
+    finally:
+        lock.release()
+
+
 @dataclass
 class Changes:
     """What an update did to one baseline file, for the terminal summary."""
@@ -175,7 +215,10 @@ def judge(value: float, baseline: float, direction: str, tolerance: float) -> St
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
-    """Write JSON to ``path`` via a temporary file and ``os.replace``: never half a file."""
+    """Write JSON to ``path`` via a temporary file and ``os.replace``: never half a file.
+
+    The file keeps the mode it had (a new one gets 0666 under the umask), see :mod:`.filemode`.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -184,6 +227,7 @@ def write_json_atomic(path: Path, payload: Any) -> None:
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())
+        keep_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -191,31 +235,73 @@ def write_json_atomic(path: Path, payload: Any) -> None:
 
 
 def _parse_entries(path: Path, raw: Any) -> dict[str, dict[str, BaselineEntry]]:
+    """Every entry of a loaded baseline document, each field checked.
+
+    Values, tolerances and spreads decide verdicts, so each must be a finite JSON number
+    (``null``, NaN, Infinity, strings and booleans are refused, naming the entry and field);
+    tolerances and spreads are >= 0 and ``n_seeds`` is a positive integer.
+    """
+
     def bad(where: str, what: str) -> BaselineError:
         return BaselineError(f"{path}: {where}: {what}; the file is left as it is")
 
     if not isinstance(raw, dict) or not isinstance(raw.get("entries"), dict):
         raise bad("top level", "expected an object with 'version', 'suite' and 'entries'")
-    if raw.get("version") != FORMAT_VERSION:
-        raise bad("version", f"format version {raw.get('version')!r} is not supported (expected {FORMAT_VERSION})")
+    version = raw.get("version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise bad("version", f"format version {short_repr(version)} is not supported (expected {FORMAT_VERSION})")
     out: dict[str, dict[str, BaselineEntry]] = {}
     for item, metrics in raw["entries"].items():
         if not isinstance(metrics, dict):
-            raise bad(f"entries[{item!r}]", "expected an object of metrics")
+            raise bad(f"entries[{short_repr(item)}]", "expected an object of metrics")
         out[item] = {}
         for name, entry in metrics.items():
-            where = f"entries[{item!r}][{name!r}]"
+            where = f"entries[{short_repr(item)}][{short_repr(name)}]"
             if not isinstance(entry, dict):
                 raise bad(where, "expected an object with value, direction and tolerance")
-            try:
-                value = float(entry["value"])
-                direction = entry["direction"]
-                tolerance = None if entry.get("tolerance") is None else float(entry["tolerance"])
-                std = float(entry.get("std", 0.0))
-                n_seeds = int(entry.get("n_seeds", 1))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise bad(where, f"missing or malformed field ({exc})") from None
+            if "value" not in entry or "direction" not in entry:
+                missing = [k for k in ("value", "direction") if k not in entry]
+                raise bad(where, f"missing field {' and '.join(missing)}")
+            value = _number(bad, where, entry, "value")
+            direction = entry["direction"]
             if direction not in ("higher", "lower"):
-                raise bad(where, f"direction must be 'higher' or 'lower', not {direction!r}")
+                raise bad(f"{where}.direction", f"must be 'higher' or 'lower', not {short_repr(direction)}")
+            tolerance = _number(bad, where, entry, "tolerance", minimum=0.0) if "tolerance" in entry else None
+            std = _number(bad, where, entry, "std", minimum=0.0) if "std" in entry else 0.0
+            n_seeds = entry.get("n_seeds", 1)
+            if type(n_seeds) is not int or n_seeds < 1:
+                raise bad(f"{where}.n_seeds", f"must be a positive integer, not {_shown(n_seeds)}")
             out[item][name] = BaselineEntry(value, direction, tolerance, std, n_seeds)
     return out
+
+
+def _number(
+    bad: Callable[[str, str], BaselineError],
+    where: str,
+    entry: Mapping[str, Any],
+    key: str,
+    minimum: float | None = None,
+) -> float:
+    raw = entry[key]
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise bad(f"{where}.{key}", f"must be a number, not {_shown(raw)}")
+    try:
+        value = float(raw)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        raise bad(f"{where}.{key}", f"must be a finite number, not {_shown(raw)}")
+    if minimum is not None and value < minimum:
+        raise bad(f"{where}.{key}", f"must be >= {minimum:g}, not {_shown(raw)}")
+    return value
+
+
+def _shown(value: Any) -> str:
+    """A field's value as the JSON file spells it (null, NaN), cut short."""
+    if value is None:
+        return "null"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return short_repr(value)

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from .baselines import BaselineEntry, BaselineFile, Changes
+from .baselines import BaselineEntry, Changes, update_file
 from .errors import BaselineError
+from .limits import is_finite_number
 from .report.environment import environment
 from .report.json_report import build_report, write_report
 from .report.pages import write_pages
@@ -75,36 +76,43 @@ def not_run(state: ScbenchSession) -> list[str]:
 
 
 def update_baselines(state: ScbenchSession) -> None:
-    """Rewrite the entries of every item that ran to completion, file by file."""
+    """Rewrite the entries of every item that ran to completion, file by file.
+
+    Each file is updated under its lock and merged with what is on disk at that moment
+    (:func:`pytest_scbench.baselines.update_file`). An item with a metric that is not a
+    finite number is never written: it is listed among the items not updated.
+    """
     by_file: dict[str, list[CaseResult]] = defaultdict(list)
     for result in state.results.values():
         by_file[result.baselines].append(result)
     for path_text, results in sorted(by_file.items()):
-        done = [r for r in results if r.completed]
-        state.not_updated.extend(sorted(r.id for r in results if not r.completed and r.outcome != "skipped"))
+        done = [r for r in results if r.completed and _entries(r) is not None]
+        state.not_updated.extend(sorted(r.id for r in results if r not in done and r.outcome != "skipped"))
         if not done:
             continue
         path = Path(path_text)
+        pending = [(r.id, _entries(r) or {}) for r in sorted(done, key=lambda r: r.id)]
         try:
-            baseline = BaselineFile.load(path, done[0].suite)
+            changes = update_file(path, done[0].suite, pending)
         except BaselineError as exc:
             state.errors.append(f"baselines not updated: {exc}")
             continue
-        changes = baseline.update((r.id, _entries(r)) for r in sorted(done, key=lambda r: r.id))
-        if changes:
-            baseline.save()
         state.changes.append(changes)
 
 
-def _entries(result: CaseResult) -> dict[str, BaselineEntry]:
+def _entries(result: CaseResult) -> dict[str, BaselineEntry] | None:
+    """The baseline entries of a result, or None when a value is not a finite number."""
     out = {}
     for name, metric in result.metrics.items():
         n_seeds = len(metric.get("values", [])) or 1
+        value, std = metric.get("value"), metric.get("std", 0.0) if n_seeds > 1 else 0.0
+        if not is_finite_number(value) or not is_finite_number(std):
+            return None
         out[name] = BaselineEntry(
-            value=metric["value"],
+            value=float(value),
             direction=metric["direction"],
             tolerance=result.tolerances.get(name),
-            std=metric.get("std", 0.0) if n_seeds > 1 else 0.0,
+            std=float(std),
             n_seeds=n_seeds,
         )
     return out
@@ -166,10 +174,18 @@ def _metric_lines(result: CaseResult, metrics: list[str]) -> list[str]:
     for m in metrics:
         v = result.verdicts[m]
         lines.append(
-            f"  {result.id} {m}: {v['baseline']:.4f} -> {v['value']:.4f} "
-            f"({v['difference']:+.4f}, tolerance {v['tolerance']:.4f}, {v['direction']} is better)"
+            f"  {result.id} {m}: {_num(v.get('baseline'))} -> {_num(v.get('value'))} "
+            f"({_num(v.get('difference'), signed=True)}, tolerance {_num(v.get('tolerance'))}, "
+            f"{v.get('direction')} is better)"
         )
     return lines
+
+
+def _num(value: object, signed: bool = False) -> str:
+    """A verdict's number to 4 decimals, ``-`` where there is none (null in a report)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "-"
+    return f"{value:+.4f}" if signed else f"{value:.4f}"
 
 
 def _section(tr: Any, title: str, groups: list[list[str]], **markup: bool) -> None:

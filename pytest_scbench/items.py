@@ -26,16 +26,19 @@ class SuiteFile(pytest.File):
     """A YAML suite file: one item per (model, dataset, task) combination."""
 
     def collect(self) -> Iterator[pytest.Item]:
+        state = self.config.stash[SESSION_KEY]
         try:
-            suite = load_suite(self.path)
+            suite = load_suite(self.path, rootdir=self.config.rootpath, data_dir=state.options.data_dir)
         except ScbenchError as exc:
             raise self.CollectError(str(exc)) from None
+        too_large = state.seed_problem(suite)
+        if too_large:
+            raise self.CollectError(f"{self.path}: seeds: {too_large}")
         cases = suite.cases()
         if not cases:
             raise self.CollectError(f"{self.path}: exclude removes every combination; the suite has no item")
         for case in cases:
             yield BenchmarkItem.from_parent(self, name=case.id, case=case)
-        state = self.config.stash[SESSION_KEY]
         if state.options.speed:
             from .speed import speed_items
 

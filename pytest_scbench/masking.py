@@ -21,6 +21,7 @@ from anndata import AnnData
 from scipy import sparse
 
 from .datasets.cache import cache_dirname
+from .filemode import keep_mode
 from .safepaths import inside
 
 MASK_VALUE = -1.0
@@ -92,6 +93,7 @@ def _write_atomic(adata: AnnData, path: Path) -> None:
     os.close(fd)
     try:
         adata.write_h5ad(tmp)
+        keep_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

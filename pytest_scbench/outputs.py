@@ -23,6 +23,7 @@ from filelock import FileLock
 
 from .datasets.base import Dataset, DatasetSpec
 from .errors import ModelError
+from .filemode import keep_mode
 from .models.base import ModelAdapter, RunContext
 from .progress import step
 from .safepaths import inside
@@ -83,6 +84,7 @@ def _save_atomic(path: Path, value: np.ndarray) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             np.save(fh, value, allow_pickle=False)
+        keep_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -3,7 +3,7 @@
 One rule for all three, so a user meets the same messages everywhere: an unknown name
 lists the accepted ones; a value must have its default's type (an int is accepted where a
 float is expected, a list or tuple where a list is); a ``None`` default accepts any value
-unless ``none_accepts`` narrows it.
+unless ``none_accepts`` narrows it. No number may be NaN or infinite, in lists either.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import ScbenchError
+from .limits import non_finite_in, short_repr
 
 
 def merge_params(
@@ -26,7 +27,7 @@ def merge_params(
     unknown = sorted(set(params) - set(defaults))
     if unknown:
         raise error(
-            f"{kind} {name!r} has no parameter {', '.join(map(repr, unknown))}; "
+            f"{kind} {name!r} has no parameter {', '.join(short_repr(k) for k in unknown[:10])}; "
             f"parameters are {sorted(defaults) or 'none'}"
         )
     merged = dict(defaults)
@@ -59,7 +60,12 @@ def _checked(
         else:
             ok = _is(value, (type(default),))
     if not ok:
-        raise error(f"{kind} {name!r}: parameter {key!r} must be {expected}, got {type(value).__name__} {value!r}")
+        raise error(
+            f"{kind} {name!r}: parameter {key!r} must be {expected}, got {type(value).__name__} {short_repr(value)}"
+        )
+    bad = non_finite_in(value)
+    if bad is not None:
+        raise error(f"{kind} {name!r}: parameter {key!r} must be finite, got {bad}")
     return value
 
 

@@ -127,10 +127,6 @@ def pytest_configure(config: pytest.Config) -> None:
     options = Options.from_config(config)
     if not valid_device_option(options.device):
         raise pytest.UsageError(f"--scbench-device {options.device!r}: expected one of {', '.join(DEVICE_CHOICES)}")
-    if options.seeds is not None and options.seeds < 1:
-        raise pytest.UsageError("--scbench-seeds must be at least 1")
-    if options.seed_offset < 0:
-        raise pytest.UsageError("--scbench-seed-offset must be 0 or more (seeds are non-negative)")
     state = ScbenchSession(options)
     shard_text = config.getoption("scbench_shard", None) or config.getini("scbench_shard")
     if shard_text:

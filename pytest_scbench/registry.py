@@ -10,8 +10,10 @@ so importing the plugin stays cheap.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from .errors import ScbenchError
@@ -82,11 +84,19 @@ register_dataset = datasets.register
 register_task = tasks.register
 
 
-def import_object(path: str) -> Any:
-    """Import ``"package.module:Attr"``; the only code a suite file may name."""
+def import_object(path: str, root: Path | None = None) -> Any:
+    """Import ``"package.module:Attr"`` and return the attribute; nothing is called.
+
+    ``path`` must be dotted Python identifiers on both sides of the colon. When ``root``
+    (pytest's rootdir) holds the module's top-level package or module, ``root`` is put
+    first on ``sys.path``, as pytest's ``prepend`` import mode does for conftest files,
+    so an adapter imports the same under ``pytest``, ``python -m pytest`` and ``pytest -p``.
+    """
     module_name, sep, attr = path.partition(":")
-    if not sep or not module_name or not attr:
+    if not sep or not _dotted(module_name) or not _dotted(attr):
         raise ScbenchError(f"{path!r} is not of the form 'package.module:Name'")
+    if root is not None:
+        _prefer_root(Path(root), module_name.split(".")[0])
     try:
         obj: Any = importlib.import_module(module_name)
     except ImportError as exc:
@@ -97,3 +107,17 @@ def import_object(path: str) -> Any:
         except AttributeError as exc:
             raise ScbenchError(f"module {module_name!r} has no attribute {attr!r}") from exc
     return obj
+
+
+def _dotted(text: str) -> bool:
+    return bool(text) and all(part.isidentifier() for part in text.split("."))
+
+
+def _prefer_root(root: Path, top: str) -> None:
+    """Put ``root`` first on ``sys.path`` when it holds the package or module ``top``."""
+    if not ((root / top).is_dir() or (root / f"{top}.py").is_file()):
+        return
+    entry = str(root.resolve())
+    if entry not in sys.path:
+        sys.path.insert(0, entry)
+        importlib.invalidate_caches()

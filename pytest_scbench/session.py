@@ -7,6 +7,7 @@ the reports and writes baselines and reports at the end.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,16 +19,20 @@ from .baselines import BaselineFile, Changes
 from .datasets import default_data_dir
 from .datasets.base import Dataset, DatasetSpec
 from .device import wanted_device
-from .errors import ScbenchError
+from .errors import ScbenchError, TaskError
+from .limits import short_repr
 from .metrics.value import MetricValue
 from .models.base import RunContext
 from .outputs import Outputs, OutputStore
 from .results import CaseResult, lost_result, summarise
 from .sharding import Shard
-from .suite import Case, ModelEntry
+from .suite import MAX_SEED, Case, ModelEntry, Suite
 from .tasks.base import TaskInputs
 
 DEFAULT_Z = 3.0
+#: Bounds of the numeric options: seeds per item, and the multiple of the seed spread.
+MAX_SEEDS = 1000
+MAX_Z = 100.0
 
 
 @dataclass(frozen=True)
@@ -59,9 +64,9 @@ class Options:
 
         json_path = get("json")
         data_dir = get("data_dir")
-        seeds = get("seeds")
-        seed_offset = get("seed_offset")
-        z = get("z")
+        seeds = _number(get("seeds"), "seeds", int, 1, MAX_SEEDS)
+        seed_offset = _number(get("seed_offset"), "seed_offset", int, 0, MAX_SEED)
+        z = _number(get("z"), "z", float, 0.0, MAX_Z)
         return cls(
             device=get("device") or "auto",
             strict=flag("strict"),
@@ -71,11 +76,35 @@ class Options:
             markdown_path=Path(get("markdown")) if get("markdown") else None,
             no_cache=flag("no_cache"),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
-            seeds=int(seeds) if seeds not in (None, "") else None,
-            seed_offset=int(seed_offset) if seed_offset not in (None, "") else 0,
-            z=float(z) if z not in (None, "") else DEFAULT_Z,
+            seeds=None if seeds is None else int(seeds),
+            seed_offset=0 if seed_offset is None else int(seed_offset),
+            z=DEFAULT_Z if z is None else float(z),
             speed=flag("speed"),
         )
+
+
+def _number(raw: Any, name: str, kind: type, low: float, high: float) -> float | None:
+    """An option's value (command line or ini), checked: of ``kind``, finite, in [low, high].
+
+    None when the option is not given. Anything else is a :class:`pytest.UsageError`
+    naming the option and its ini key: a NaN or negative ``z`` would switch the gate off.
+    """
+    if raw is None or raw == "":
+        return None
+    option = f"--scbench-{name.replace('_', '-')}"
+    ini = f" (command line or ini key scbench_{name})"
+    what = "an integer" if kind is int else "a number"
+    try:
+        value = kind(str(raw).strip()) if isinstance(raw, str) else kind(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise pytest.UsageError(f"{option} must be {what}, got {short_repr(raw)}{ini}") from None
+    if not math.isfinite(value):
+        raise pytest.UsageError(f"{option} must be a finite number, got {short_repr(raw)}{ini}")
+    if value < low:
+        raise pytest.UsageError(f"{option} must be {low:g} or more, got {short_repr(raw)}{ini}")
+    if value > high:
+        raise pytest.UsageError(f"{option} must be at most {high:g}, got {short_repr(raw)}{ini}")
+    return value
 
 
 class ScbenchSession:
@@ -128,6 +157,17 @@ class ScbenchSession:
         """
         base = range(self.options.seeds) if self.options.seeds is not None else case.suite.seeds
         return [seed + self.options.seed_offset for seed in base]
+
+    def seed_problem(self, suite: Suite) -> str | None:
+        """Why the seeds this run gives ``suite``'s items are out of range (0 to 2**32 - 1), else None."""
+        base = range(self.options.seeds) if self.options.seeds is not None else suite.seeds
+        largest = max(base) + self.options.seed_offset
+        if largest > MAX_SEED:
+            return (
+                f"seed {largest} (--scbench-seeds/--scbench-seed-offset with the suite's seeds) "
+                "is beyond 2**32 - 1, the largest seed numpy and scikit-learn take"
+            )
+        return None
 
     def device_for(self, case: Case) -> str:
         return self.device_for_model(case.model)
@@ -186,6 +226,12 @@ class ScbenchSession:
                 output_seconds[kind] = output_seconds.get(kind, 0.0) + seconds
             if not task_result.metrics:
                 raise ScbenchError(f"{case.id}: task {case.task.name!r} returned no metrics")
+            for metric, value in task_result.metrics.items():
+                if not math.isfinite(value.value):
+                    raise TaskError(
+                        f"{case.id}: metric {metric!r} is {value.value} (seed {seed}), not a number the gate "
+                        f"can judge; the item fails and its baseline is left as it is"
+                    )
             per_seed.append(task_result.metrics)
             controls.append(task_result.controls)
             result.details[str(seed)] = task_result.details

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +22,9 @@ import yaml
 from . import registry
 from .datasets.base import DatasetKeys, DatasetSpec
 from .errors import ScbenchError, SuiteError
+from .limits import MAX_SUITE_BYTES, InputTooLarge, load_yaml_bounded, non_finite_in, short_repr
 from .models.base import ModelAdapter
-from .models.resolve import build_adapter
+from .models.resolve import instantiate, is_path_param, output_params, resolve_adapter
 from .tasks.base import Task
 
 #: Names that appear in test ids: no '-' (the id separator), no brackets or spaces.
@@ -45,6 +47,12 @@ DATASET_KEY_FIELDS = ("label_key", "batch_key", "species_key", "condition_key", 
 DATASET_KEYS = ("name", "dataset", "path", "params", "members", *DATASET_KEY_FIELDS)
 TASK_KEYS = ("name", "task", "params")
 EXCLUDE_KEYS = ("model", "dataset", "task")
+
+#: Longest name of a suite, model, data set or task (they make up test ids and file names).
+MAX_NAME = 100
+
+#: Seeds are handed to numpy and scikit-learn, which take 0 <= seed < 2**32.
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -153,38 +161,80 @@ def has_keys(dataset: DatasetEntry, task: TaskEntry) -> bool:
 
 
 class _Ctx:
-    """Where we are in the file, so every error names the file and the key path."""
+    """Where we are in the file, so every error names the file and the key path.
 
-    def __init__(self, path: Path) -> None:
+    Also what the suite's paths are checked against: ``rootdir`` (pytest's, where adapter
+    modules are looked for first) and ``data_dir`` (the cache, one of the two places a
+    suite may write, the other being the suite file's own folder).
+    """
+
+    def __init__(self, path: Path, rootdir: Path | None = None, data_dir: Path | None = None) -> None:
         self.path = path
+        self.rootdir = rootdir
+        self.data_dir = data_dir
+
+    def writable(self, where: str, rel: str, target: Path) -> Path:
+        """``target`` if it lies under the suite's folder or the cache, else a SuiteError."""
+        roots = [self.path.parent.resolve()]
+        if self.data_dir is not None:
+            roots.append(Path(self.data_dir).expanduser().resolve())
+        if not any(target == root or target.is_relative_to(root) for root in roots):
+            shown = " or ".join(str(r) for r in roots)
+            raise self.error(
+                where,
+                f"{short_repr(rel)} resolves to {target}, outside the suite's folder and the cache; "
+                f"a suite writes only under {shown}",
+            )
+        return target
 
     def error(self, where: str, message: str) -> SuiteError:
         return SuiteError(f"{self.path}: {where}: {message}" if where else f"{self.path}: {message}")
 
 
-def load_suite(path: Path | str) -> Suite:
-    """Read, parse and validate the suite file at ``path``."""
+def load_suite(path: Path | str, *, rootdir: Path | None = None, data_dir: Path | None = None) -> Suite:
+    """Read, parse and validate the suite file at ``path``.
+
+    ``rootdir`` is where ``package.module:Class`` adapters are imported from first
+    (pytest's rootdir; the current directory when None); ``data_dir`` is the cache
+    (``$SCBENCH_DATA_DIR`` when None). A file over :data:`~pytest_scbench.limits.MAX_SUITE_BYTES`
+    or YAML that expands past the limits of :mod:`pytest_scbench.limits` is refused unread.
+    """
     path = Path(path)
     ctx = _Ctx(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SUITE_BYTES + 1)
+        if len(data) > MAX_SUITE_BYTES:
+            raise ctx.error("", f"the suite file is larger than {MAX_SUITE_BYTES:,} bytes; suites are small files")
+        text = data.decode("utf-8")
     except OSError as exc:
         raise ctx.error("", f"cannot read the suite file: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise ctx.error("", f"the suite file is not UTF-8 text ({exc.reason})") from exc
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml_bounded(text)
+    except InputTooLarge as exc:
+        raise ctx.error("", f"refused: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of more than 4300 digits
+        raise ctx.error("", f"not a usable YAML document: {short_repr(str(exc))}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ctx.error(where, f"not valid YAML: {problem}") from None
-    return parse_suite(raw, path)
+    return parse_suite(raw, path, rootdir=rootdir, data_dir=data_dir)
 
 
-def parse_suite(raw: Any, path: Path) -> Suite:
-    """Validate an already-loaded YAML document as a suite; ``path`` anchors relative paths."""
-    ctx = _Ctx(path)
+def parse_suite(raw: Any, path: Path, *, rootdir: Path | None = None, data_dir: Path | None = None) -> Suite:
+    """Validate an already-loaded YAML document as a suite; ``path`` anchors relative paths.
+
+    ``rootdir`` and ``data_dir`` as for :func:`load_suite`.
+    """
+    if data_dir is None:
+        from .datasets import default_data_dir
+
+        data_dir = default_data_dir()
+    ctx = _Ctx(path, Path.cwd() if rootdir is None else rootdir, data_dir)
     if raw is None:
         raise ctx.error("", "the suite file is empty; it needs at least name, models, datasets and tasks")
     top = _mapping(ctx, "", raw, TOP_KEYS, what="a suite")
@@ -195,7 +245,7 @@ def parse_suite(raw: Any, path: Path) -> Suite:
     description = _typed(ctx, "description", top.get("description", ""), str, "a string")
 
     baselines_rel = _typed(ctx, "baselines", top.get("baselines", f"baselines/{name}.json"), str, "a path")
-    baselines_path = (path.parent / baselines_rel).resolve()
+    baselines_path = ctx.writable("baselines", baselines_rel, (path.parent / baselines_rel).resolve())
 
     tolerance = _tolerance(ctx, top.get("tolerance", 0.02))
     seeds = _seeds(ctx, top.get("seeds", [0]))
@@ -207,10 +257,11 @@ def parse_suite(raw: Any, path: Path) -> Suite:
         "dataset": {d.name for d in datasets},
         "task": {t.name for t in tasks},
     }
-    exclude = tuple(
-        _exclude_rule(ctx, f"exclude[{i}]", rule, names)
-        for i, rule in enumerate(_list(ctx, "exclude", top.get("exclude", [])))
-    )
+    rules: dict[tuple[tuple[str, frozenset[str]], ...], dict[str, frozenset[str]]] = {}
+    for i, rule in enumerate(_list(ctx, "exclude", top.get("exclude", []))):
+        parsed = _exclude_rule(ctx, f"exclude[{i}]", rule, names)
+        rules.setdefault(tuple(sorted(parsed.items())), parsed)  # a repeated rule is checked once
+    exclude = tuple(rules.values())
     for i, task in enumerate(tasks):
         if not any(has_keys(d, task) for d in datasets):
             needs = ", ".join(f"{role}_key" for role in sorted(task.task.requires_keys))
@@ -256,19 +307,32 @@ def _model_entry(ctx: _Ctx, where: str, raw: Any) -> ModelEntry:
     adapter_ref = _typed(ctx, f"{where}.adapter", entry.get("adapter", name), str, "a string")
     params = dict(_params(ctx, f"{where}.params", entry.get("params", {})))
     params.update({k: v for k, v in entry.items() if k not in MODEL_KEYS})
-    # File parameters are relative to the suite file, like the suite's other paths.
-    for key, value in params.items():
-        if (key == "path" or key.endswith("_path")) and isinstance(value, str) and value:
-            params[key] = str((ctx.path.parent / value).expanduser().resolve())
     key = f"{where}.adapter" if "adapter" in entry else f"{where}.name"
+    # Resolved (and, for an import path, checked to be a ModelAdapter subclass) before
+    # anything the suite names is called.
     try:
-        adapter = build_adapter(adapter_ref, params, name=name)
+        factory = resolve_adapter(adapter_ref, root=ctx.rootdir)
+    except ScbenchError as exc:
+        raise ctx.error(key, str(exc)) from None
+    writes = output_params(factory)
+    for pkey, value in params.items():
+        bad = non_finite_in(value)
+        if bad is not None:
+            raise ctx.error(f"{where}.{pkey}", f"must be a finite number, got {bad}")
+        # File parameters are relative to the suite file, like the suite's other paths.
+        if is_path_param(factory, pkey) and isinstance(value, str) and value:
+            resolved = (ctx.path.parent / value).expanduser().resolve()
+            if pkey in writes:
+                ctx.writable(f"{where}.{pkey}", value, resolved)
+            params[pkey] = str(resolved)
+    try:
+        adapter = instantiate(factory, adapter_ref, params, name=name)
     except ScbenchError as exc:
         raise ctx.error(key, str(exc)) from None
     if "device" in entry:
         device = _typed(ctx, f"{where}.device", entry["device"], str, "'cpu' or 'cuda'")
         if device not in ("cpu", "cuda"):
-            raise ctx.error(f"{where}.device", f"must be 'cpu' or 'cuda', not {device!r}")
+            raise ctx.error(f"{where}.device", f"must be 'cpu' or 'cuda', not {short_repr(device)}")
         adapter.device = device  # type: ignore[misc]  # instance override of the class default
     if "batch_size" in entry:
         adapter.batch_size = _positive_int(ctx, f"{where}.batch_size", entry["batch_size"])  # type: ignore[misc]
@@ -291,9 +355,9 @@ def _dataset_entry(ctx: _Ctx, where: str, raw: Any) -> DatasetEntry:
         name = _name(ctx, f"{where}.name", entry["name"])
         file = (ctx.path.parent / rel).resolve()
         if file.suffix not in (".h5ad", ".h5t"):
-            raise ctx.error(f"{where}.path", f"{rel!r} is neither an .h5ad nor an .h5t file")
+            raise ctx.error(f"{where}.path", f"{short_repr(rel)} is neither an .h5ad nor an .h5t file")
         if not file.exists():
-            raise ctx.error(f"{where}.path", f"{rel!r} does not exist (looked at {file})")
+            raise ctx.error(f"{where}.path", f"{short_repr(rel)} does not exist (looked at {file})")
         spec = file_dataset(name, file, DatasetKeys(**keys))
         return DatasetEntry(name, spec)
     if "members" in entry:
@@ -323,6 +387,10 @@ def _dataset_entry(ctx: _Ctx, where: str, raw: Any) -> DatasetEntry:
     except ScbenchError as exc:
         raise ctx.error(f"{where}.{ref_key}", str(exc)) from None
     params.update(_params(ctx, f"{where}.params", entry.get("params", {})))
+    for pkey, value in params.items():
+        bad = non_finite_in(value)
+        if bad is not None:
+            raise ctx.error(f"{where}.params.{pkey}", f"must be a finite number, got {bad}")
     if base not in registry.datasets:
         raise ctx.error(f"{where}.{ref_key}", _unknown("dataset", base, registry.datasets.names()))
     try:
@@ -330,7 +398,7 @@ def _dataset_entry(ctx: _Ctx, where: str, raw: Any) -> DatasetEntry:
     except ScbenchError as exc:
         raise ctx.error(where, str(exc)) from None
     except TypeError as exc:
-        raise ctx.error(where, f"bad parameters for dataset {base!r}: {exc}") from None
+        raise ctx.error(where, f"bad parameters for dataset {short_repr(base)}: {exc}") from None
     default_name = base if not params else base + "_" + "_".join(f"{k}{v}" for k, v in sorted(params.items()))
     name = _name(ctx, f"{where}.name", entry.get("name", default_name))
     spec = dataclasses.replace(spec, name=name, keys=spec.keys.replace(**keys))
@@ -363,6 +431,10 @@ def _task_entry(ctx: _Ctx, where: str, raw: Any) -> TaskEntry:
         key = f"{where}.task" if "task" in entry else f"{where}.name"
         raise ctx.error(key, _unknown("task", task_name, registry.tasks.names()))
     params = _params(ctx, f"{where}.params", entry.get("params", {}))
+    for pkey, value in params.items():
+        bad = non_finite_in(value)
+        if bad is not None:
+            raise ctx.error(f"{where}.params.{pkey}", f"must be a finite number, got {bad}")
     try:
         task = registry.tasks.get(task_name)(**params)
     except ScbenchError as exc:
@@ -389,7 +461,7 @@ def _tolerance(ctx: _Ctx, raw: Any) -> Tolerance:
         per_metric = {}
         for key, value in raw.items():
             if not isinstance(key, str):
-                raise ctx.error("tolerance", f"keys are metric names or 'default', not {key!r}")
+                raise ctx.error("tolerance", f"keys are metric names or 'default', not {short_repr(key)}")
             per_metric[key] = _non_negative(ctx, f"tolerance.{key}", value)
         default = per_metric.pop("default", 0.02)
         return Tolerance(default, per_metric)
@@ -400,13 +472,14 @@ def _seeds(ctx: _Ctx, raw: Any) -> tuple[int, ...]:
     seeds = raw if isinstance(raw, list) else [raw]
     out = []
     for i, seed in enumerate(seeds):
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise ctx.error(f"seeds[{i}]", f"a seed is a non-negative integer, not {seed!r}")
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+            raise ctx.error(f"seeds[{i}]", f"a seed is an integer from 0 to 2**32 - 1, not {short_repr(seed)}")
         out.append(seed)
     if not out:
         raise ctx.error("seeds", "give at least one seed")
     if len(set(out)) != len(out):
-        raise ctx.error("seeds", f"seeds repeat: {out}")
+        repeated = sorted({s for s in out if out.count(s) > 1})
+        raise ctx.error("seeds", f"seeds repeat: {short_repr(repeated)}")
     return tuple(out)
 
 
@@ -414,9 +487,10 @@ def _seeds(ctx: _Ctx, raw: Any) -> tuple[int, ...]:
 
 
 def _unknown(kind: str, name: object, allowed: Sequence[str]) -> str:
-    hint = difflib.get_close_matches(str(name), allowed, n=1)
+    hint = difflib.get_close_matches(str(name)[:200], allowed, n=1) if isinstance(name, str) else []
     did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
-    return f"unknown {kind} {name!r}{did_you_mean}; known: {', '.join(allowed) or 'none'}"
+    known = ", ".join(allowed[:30]) + (f", ... ({len(allowed)} in all)" if len(allowed) > 30 else "")
+    return f"unknown {kind} {short_repr(name)}{did_you_mean}; known: {known or 'none'}"
 
 
 def _mapping(ctx: _Ctx, where: str, raw: Any, allowed: Sequence[str] | None, what: str) -> dict[str, Any]:
@@ -426,7 +500,9 @@ def _mapping(ctx: _Ctx, where: str, raw: Any, allowed: Sequence[str] | None, wha
     if allowed is not None:
         for key in raw:
             if key not in allowed:
-                raise ctx.error(f"{where}.{key}" if where else str(key), _unknown("key", key, list(allowed)))
+                raise ctx.error(
+                    f"{where}.{_key(key)}" if where else _key(key), _unknown("key", key, list(allowed))
+                )
     return raw
 
 
@@ -434,7 +510,7 @@ def _string_keys(ctx: _Ctx, where: str, raw: dict[Any, Any]) -> dict[str, Any]:
     for key in raw:
         if not isinstance(key, str):
             hint = " (YAML reads unquoted on/off/yes/no as booleans: quote the key)" if isinstance(key, bool) else ""
-            raise ctx.error(where, f"key {key!r} is not a string{hint}")
+            raise ctx.error(where, f"key {short_repr(key)} is not a string{hint}")
     return raw
 
 
@@ -457,16 +533,22 @@ def _typed(ctx: _Ctx, where: str, raw: Any, kind: type, what: str) -> Any:
 def _name(ctx: _Ctx, where: str, raw: Any) -> str:
     if not isinstance(raw, str):
         raise ctx.error(where, f"expected a name, got {_describe(raw)}")
+    if len(raw) > MAX_NAME:
+        raise ctx.error(
+            where, f"{short_repr(raw)} is too long for a name ({len(raw):,} characters; at most {MAX_NAME})"
+        )
     if not NAME_RE.match(raw):
         raise ctx.error(
-            where, f"{raw!r} is not a valid name: use letters, digits, '_', '.' or '+' (no '-', it separates test ids)"
+            where,
+            f"{short_repr(raw)} is not a valid name: use letters, digits, '_', '.' or '+' "
+            "(no '-', it separates test ids)",
         )
     return raw
 
 
 def _non_negative(ctx: _Ctx, where: str, raw: Any) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
-        raise ctx.error(where, f"expected a number >= 0, got {_describe(raw)}")
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw) or raw < 0:
+        raise ctx.error(where, f"expected a finite number >= 0, got {_describe(raw)}")
     return float(raw)
 
 
@@ -476,10 +558,12 @@ def _positive_int(ctx: _Ctx, where: str, raw: Any) -> int:
     return raw
 
 
+def _key(key: str) -> str:
+    """A key as a key path shows it: itself when short, else cut short."""
+    return key if len(key) <= 60 and key.isprintable() else short_repr(key)
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{type(value).__name__} {text}"
+    return f"{type(value).__name__} {short_repr(value, 60)}"

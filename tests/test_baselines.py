@@ -80,11 +80,11 @@ def test_update_reports_added_changed_removed_and_keeps_other_items(tmp_path: Pa
         ('{"version": 99, "entries": {}}', "format version 99 is not supported"),
         (
             '{"version": 1, "entries": {"s[x]": {"m": {"value": 1}}}}',
-            "entries['s[x]']['m']: missing or malformed field",
+            "entries['s[x]']['m']: missing field direction",
         ),
         (
             '{"version": 1, "entries": {"s[x]": {"m": {"value": 1, "direction": "up"}}}}',
-            "direction must be 'higher' or 'lower'",
+            "entries['s[x]']['m'].direction: must be 'higher' or 'lower', not 'up'",
         ),
         ("[]", "expected an object with 'version', 'suite' and 'entries'"),
     ],

@@ -87,7 +87,7 @@ def test_the_same_task_twice_under_two_names(tmp_path: Path) -> None:
             {"models": [{"name": "r", "adapter": "random", "batch_size": 0}]},
             "models[0].batch_size: expected a positive integer",
         ),
-        ({"seeds": [0, -1]}, "seeds[1]: a seed is a non-negative integer"),
+        ({"seeds": [0, -1]}, "seeds[1]: a seed is an integer from 0 to 2**32 - 1, not -1"),
         ({"seeds": [1, 1]}, "seeds: seeds repeat"),
         ({"exclude": [{"model": "pca"}]}, "exclude[0].model: unknown model in this suite 'pca'"),
         ({"exclude": [{}]}, "exclude[0]: an empty exclusion would exclude everything"),

@@ -24,13 +24,11 @@ from anndata import AnnData
 from filelock import FileLock
 
 from ..errors import DatasetError
+from ..filemode import keep_mode
 from ..safepaths import component
 
 #: Environment variable naming the cache directory.
 DATA_DIR_ENV = "SCBENCH_DATA_DIR"
-
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 def default_data_dir() -> Path:
@@ -80,7 +78,7 @@ def atomic_output(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; cached data is for all
+        keep_mode(tmp, path)  # mkstemp makes 0600; cached data is for all
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -52,6 +52,13 @@ class ModelAdapter:
     defaults: ClassVar[dict[str, Any] | None] = None
     #: The name used in messages until the plugin sets ``name`` to the suite's name.
     default_name: ClassVar[str] = ""
+    #: Parameters naming files or folders the adapter reads, beyond those every adapter
+    #: has (``path``, ``checkpoint`` and any ``*_path``). A suite's value for each is
+    #: resolved relative to the suite file, so the suite works from any directory.
+    path_params: ClassVar[frozenset[str]] = frozenset()
+    #: Parameters naming files the adapter writes (a checkpoint to save). Resolved like
+    #: ``path_params``, and refused unless under the suite's folder or the cache.
+    output_params: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, **params: Any) -> None:
         self.name: str = self.default_name or type(self).__name__

@@ -113,6 +113,7 @@ class Geneformer(ModelAdapter):
         "batch_size": 32,
     }
     default_name: ClassVar[str] = "geneformer"
+    path_params: ClassVar[frozenset[str]] = frozenset({"token_dictionary", "gene_median_dictionary"})
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)

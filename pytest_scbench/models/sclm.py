@@ -23,6 +23,8 @@ Parameters (defaults train in seconds on a CPU): ``d_model`` 32, ``n_layers`` 2,
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -31,6 +33,7 @@ from anndata import AnnData
 
 from ..datasets.base import Dataset
 from ..errors import ModelError
+from ..filemode import keep_mode
 from ..registry import register_model
 from .base import ModelAdapter, RunContext
 from .cells import CellSource, H5CSRSource, MatrixSource
@@ -93,6 +96,7 @@ class SCLM(ModelAdapter):
         "save_path": None,
     }
     default_name: ClassVar[str] = "sclm"
+    output_params: ClassVar[frozenset[str]] = frozenset({"save_path"})
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -168,20 +172,35 @@ class SCLM(ModelAdapter):
         return net, genes
 
     def save(self, net: SCLMNet, genes: np.ndarray, path: Path, config: SCLMConfig) -> None:
-        """Write the weights, config and gene list (plain types: loadable with weights_only)."""
+        """Write the weights, config and gene list (plain types: loadable with weights_only).
+
+        Atomically, and only over a file that is itself an sclm checkpoint: a ``save_path``
+        naming any other existing file (the suite, a data set) is refused.
+        """
         import torch
 
+        if path.exists() and not _is_checkpoint(path):
+            raise ModelError(
+                f"model {self.name!r}: save_path {path} exists and is not an sclm checkpoint; "
+                "it is not overwritten (choose another save_path)"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
-        torch.save(
-            {
-                "format": CHECKPOINT_FORMAT,
-                "config": config.as_dict(),
-                "genes": [str(g) for g in genes],
-                "state_dict": state,
-            },
-            path,
-        )
+        payload = {
+            "format": CHECKPOINT_FORMAT,
+            "config": config.as_dict(),
+            "genes": [str(g) for g in genes],
+            "state_dict": state,
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                torch.save(payload, fh)
+            keep_mode(tmp, path)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def load(self, path: Path) -> tuple[SCLMNet, np.ndarray]:
         """Read a checkpoint written by :meth:`save`; its shape must match the parameters."""
@@ -251,6 +270,19 @@ class SCLM(ModelAdapter):
                 f"vocabulary of {len(vocab)} genes (first genes: {list(names[:5])})"
             )
         return gene_map
+
+
+def _is_checkpoint(path: Path) -> bool:
+    """Whether ``path`` is a checkpoint :meth:`SCLM.save` wrote (read with weights_only)."""
+    import torch
+
+    if not path.is_file():
+        return False
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # any unreadable file is simply not one of ours
+        return False
+    return isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT
 
 
 def _content_id(adata: AnnData) -> str:

@@ -22,8 +22,10 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], align_right: Seq
     return [fmt(header), fmt(["-" * w for w in widths]), *(fmt(r) for r in rows)]
 
 
-def _num(value: float | None, signed: bool = False) -> str:
-    if value is None:
+def _num(value: object, signed: bool = False) -> str:
+    """A number to 4 decimals; ``-`` for a missing or non-numeric value (a report carries
+    non-finite floats as null), so no table ever fails to format."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "-"
     return f"{value:+.4f}" if signed else f"{value:.4f}"
 
@@ -97,4 +99,7 @@ def _cell(result: CaseResult) -> str:
         return "ERR"
     statuses = {v["status"] for v in result.verdicts.values()}
     mark = next((MARKS[s] for s in ("regressed", "improved", "missing") if s in statuses), "")
-    return f"{result.metrics[name]['value']:.3f}{mark}"
+    value = result.metrics[name].get("value")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "ERR"
+    return f"{value:.3f}{mark}"

@@ -48,7 +48,12 @@ def test_an_import_path_resolves_and_builds_with_its_arguments(pbmc, ctx) -> Non
             "pytest_scbench.errors:ModelError",
             r"class ModelError is not a subclass of .*ModelAdapter",
         ),
-        ("pytest_scbench.models.mean:RECONSTRUCTION_SPACE", r"is a str, not a class or factory"),
+        ("pytest_scbench.models.mean:RECONSTRUCTION_SPACE", r"is a str, not a class"),
+        ("os:system", r"adapter 'os:system' is a builtin_function_or_method, not a class"),
+        ("os.path:join", r"is a function, not a class: an import path must name a subclass"),
+        ("pytest_scbench.models.pca", r"unknown model adapter 'pytest_scbench.models.pca'.*'package.module:Class'"),
+        ("os:path.sep", r"is a str, not a class"),
+        ("../evil:X", r"not of the form 'package.module:Name'"),
     ],
 )
 def test_a_bad_import_path_is_a_model_error(spec: str, message: str) -> None:
@@ -56,21 +61,30 @@ def test_a_bad_import_path_is_a_model_error(spec: str, message: str) -> None:
         resolve_adapter(spec)
 
 
-def test_a_factory_must_return_an_adapter_and_accept_its_arguments(tmp_path, monkeypatch) -> None:
+def test_an_import_path_to_a_function_is_refused_before_it_is_called(tmp_path, monkeypatch) -> None:
+    marker = tmp_path / "called"
     (tmp_path / "scbench_odd_factories.py").write_text(
-        "def not_an_adapter(**params):\n    return dict(params)\n\n"
-        "def no_params():\n    return None\n"
+        "import pathlib\n"
+        f"MARKER = pathlib.Path({str(marker)!r})\n"
+        "def make(**params):\n    MARKER.write_text('called')\n    return None\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "scbench_odd_factories", raising=False)
-    with pytest.raises(
-        ModelError, match=r"'odd': adapter .* returned a dict, not a pytest_scbench"
-    ):
-        build_adapter("scbench_odd_factories:not_an_adapter", {"a": 1}, name="odd")
-    with pytest.raises(ModelError, match=r"bad parameters: .*unexpected keyword argument 'a'"):
-        build_adapter("scbench_odd_factories:no_params", {"a": 1})
+    with pytest.raises(ModelError, match=r"is a function, not a class"):
+        build_adapter("scbench_odd_factories:make", {"a": 1}, name="odd")
+    assert not marker.exists()
     with pytest.raises(ModelError, match=r"model 'pca' has no parameter 'dims'"):
         build_adapter("pca", {"dims": 3})
+
+
+def test_a_registered_factory_must_return_an_adapter_and_accept_its_arguments() -> None:
+    fresh: Registry = Registry("model", "pytest_scbench.no_such_group", "pytest_scbench.models")
+    fresh.register("odd", lambda **params: dict(params))
+    fresh.register("no_params", lambda: None)
+    with pytest.raises(ModelError, match=r"'odd': adapter .* returned a dict, not a pytest_scbench"):
+        build_adapter("odd", {"a": 1}, name="odd", registry=fresh)
+    with pytest.raises(ModelError, match=r"bad parameters: .*unexpected keyword argument 'a'"):
+        build_adapter("no_params", {"a": 1}, registry=fresh)
 
 
 def test_a_third_party_package_registers_through_its_entry_point(
