@@ -28,7 +28,7 @@ from .errors import ModelError
 from .models.base import ModelAdapter, RunContext
 from .notices import notice
 from .progress import step
-from .safepaths import inside
+from .safepaths import component, inside
 
 _FOLDERS = {"embedding": "embeddings", "reconstruction": "reconstructions", "perturbation": "perturbations"}
 
@@ -54,7 +54,7 @@ class OutputStore:
     def _path(self, kind: str, model_fp: str, dataset_fp: str, extra: str) -> Path:
         assert self.cache_dir is not None
         stem = dataset_fp if not extra else f"{dataset_fp}-{extra}"
-        return inside(self.cache_dir, _FOLDERS[kind], model_fp, f"{stem}.npy")
+        return inside(self.cache_dir, _FOLDERS[kind], model_fp) / f"{component(stem)}.npy"
 
     def get_or_compute(
         self,

@@ -101,14 +101,14 @@ def read_data_file(path: Path | str, *, dataset: str) -> AnnData:
 
 
 def file_fingerprint(path: Path) -> str:
-    """``file:sha256:<content digest>`` (see the module docstring).
+    """``file-sha256-<first 32 hex digits of the content's sha256>`` (see the module docstring).
 
     A file that cannot be read yet gets ``file:<path digest>:missing``; loading it then
     reports the problem.
     """
     resolved = Path(path).expanduser().resolve()
     try:
-        return f"file:sha256:{file_sha256(resolved)}"
+        return f"file-sha256-{file_sha256(resolved)[:32]}"
     except OSError:
         digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:16]
         return f"file:{digest}:missing"
