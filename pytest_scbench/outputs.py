@@ -26,7 +26,7 @@ from . import cached_array
 from .datasets.base import Dataset, DatasetSpec
 from .errors import ModelError
 from .models.base import ModelAdapter, RunContext
-from .notices import notice
+from .notices import Notices
 from .progress import step
 from .safepaths import component, inside
 
@@ -50,6 +50,8 @@ class OutputStore:
         self.computations: dict[tuple[str, str, str], int] = {}
         #: Set once writing to the cache failed for lack of permission: read only from then on.
         self.read_only = False
+        #: One line per damaged entry or read-only cache, each shown once per session.
+        self.notice = Notices()
 
     def _path(self, kind: str, model_fp: str, dataset_fp: str, extra: str) -> Path:
         assert self.cache_dir is not None
@@ -102,7 +104,7 @@ class OutputStore:
             except PermissionError as exc:
                 self._now_read_only(exc)
             except OSError as exc:
-                notice(f"cannot save the {key[0]} to the cache ({exc.strerror or exc}); it is kept in memory")
+                self.notice(f"cannot save the {key[0]} to the cache ({exc.strerror or exc}); it is kept in memory")
             return value, seconds
         finally:
             lock.release()
@@ -122,7 +124,7 @@ class OutputStore:
 
     def _now_read_only(self, exc: OSError) -> None:
         self.read_only = True
-        notice(
+        self.notice(
             f"the output cache {self.cache_dir} is not writable ({exc.strerror or type(exc).__name__}): "
             "outputs found there are used after verification, the others are computed in memory and not saved"
         )
@@ -154,7 +156,7 @@ class OutputStore:
                     action = "cannot delete it, computing it again in memory"
             else:
                 action = "not using it, computing it in memory (the cache is read-only)"
-            notice(f"cached {want.kind} {path} is not used: {reason}; {action}")
+            self.notice(f"cached {want.kind} {path} is not used: {reason}; {action}")
             return None
         return value
 
