@@ -6,13 +6,14 @@ this process's memory and, unless disabled, on disk under
 ``embeddings/<model-fingerprint>/<dataset-fingerprint>-seed<seed>.npy`` (other kinds
 beside it),
 behind a file lock, so that pytest-xdist workers never compute the same output twice.
+Each file on disk carries a provenance record and a checksum (:mod:`.cached_array`):
+an entry that is not provably the output asked for is never served.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,29 +22,41 @@ import numpy as np
 from anndata import AnnData
 from filelock import FileLock
 
+from . import cached_array
 from .datasets.base import Dataset, DatasetSpec
 from .errors import ModelError
-from .filemode import keep_mode
 from .models.base import ModelAdapter, RunContext
+from .notices import Notices
 from .progress import step
-from .safepaths import inside
+from .safepaths import component, inside
 
 _FOLDERS = {"embedding": "embeddings", "reconstruction": "reconstructions", "perturbation": "perturbations"}
 
 
 class OutputStore:
-    """Memory and optional disk cache of model outputs, keyed by fingerprints."""
+    """Memory and optional disk cache of model outputs, keyed by fingerprints.
+
+    A disk entry is served only after :func:`~pytest_scbench.cached_array.read_verified`
+    proved it is the output asked for; a rejected entry is reported once (one line),
+    deleted and computed again. A cache folder that cannot be written (a shared or
+    restored read-only cache) is still read, verified, and what it lacks is computed in
+    memory only, with one line saying so.
+    """
 
     def __init__(self, cache_dir: Path | None) -> None:
         self.cache_dir = cache_dir
         self._memory: dict[tuple[str, str, str, str], np.ndarray] = {}
         #: Number of times a model method actually ran, per (model fp, dataset fp, kind).
         self.computations: dict[tuple[str, str, str], int] = {}
+        #: Set once writing to the cache failed for lack of permission: read only from then on.
+        self.read_only = False
+        #: One line per damaged entry or read-only cache, each shown once per session.
+        self.notice = Notices()
 
     def _path(self, kind: str, model_fp: str, dataset_fp: str, extra: str) -> Path:
         assert self.cache_dir is not None
         stem = dataset_fp if not extra else f"{dataset_fp}-{extra}"
-        return inside(self.cache_dir, _FOLDERS[kind], model_fp, f"{stem}.npy")
+        return inside(self.cache_dir, _FOLDERS[kind], model_fp) / f"{component(stem)}.npy"
 
     def get_or_compute(
         self,
@@ -52,24 +65,100 @@ class OutputStore:
         dataset_fp: str,
         extra: str,
         compute: Callable[[], np.ndarray],
+        check: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> tuple[np.ndarray, float]:
-        """The output, and seconds spent computing it in this call (0.0 when cached)."""
+        """The output, and seconds spent computing it in this call (0.0 when cached).
+
+        ``check`` validates an output read from disk as ``compute`` validates a fresh one
+        (shape, finite values); a cached output it refuses is computed again.
+        """
         key = (kind, model_fp, dataset_fp, extra)
         if key in self._memory:
             return self._memory[key], 0.0
         if self.cache_dir is None:
             value, seconds = self._run(key, compute)
         else:
-            path = self._path(kind, model_fp, dataset_fp, extra)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(path) + ".lock"):
-                if path.exists():
-                    value, seconds = np.load(path, allow_pickle=False), 0.0
-                else:
-                    value, seconds = self._run(key, compute)
-                    _save_atomic(path, value)
+            value, seconds = self._from_disk(key, compute, check)
         self._memory[key] = value
         return value, seconds
+
+    def _from_disk(
+        self,
+        key: tuple[str, str, str, str],
+        compute: Callable[[], np.ndarray],
+        check: Callable[[np.ndarray], np.ndarray] | None,
+    ) -> tuple[np.ndarray, float]:
+        path = self._path(*key)
+        want = cached_array.Provenance(*key)
+        lock = None if self.read_only else self._lock(path)
+        if lock is None:  # read only: use a verified entry, else compute in memory
+            value = self._read(path, want, check, delete=False)
+            return (value, 0.0) if value is not None else self._run(key, compute)
+        try:
+            value = self._read(path, want, check, delete=True)
+            if value is not None:
+                return value, 0.0
+            value, seconds = self._run(key, compute)
+            try:
+                cached_array.write(path, value, want)
+            except PermissionError as exc:
+                self._now_read_only(exc)
+            except OSError as exc:
+                self.notice(f"cannot save the {key[0]} to the cache ({exc.strerror or exc}); it is kept in memory")
+            return value, seconds
+        finally:
+            lock.release()
+
+    def _lock(self, path: Path) -> FileLock | None:
+        """The entry's lock, acquired; None (and read-only mode) when the cache cannot be written."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(path) + ".lock")
+            lock.acquire()
+        except OSError as exc:
+            if not isinstance(exc, PermissionError) and exc.errno not in (errno.EROFS, errno.EACCES):
+                raise
+            self._now_read_only(exc)
+            return None
+        return lock
+
+    def _now_read_only(self, exc: OSError) -> None:
+        self.read_only = True
+        self.notice(
+            f"the output cache {self.cache_dir} is not writable ({exc.strerror or type(exc).__name__}): "
+            "outputs found there are used after verification, the others are computed in memory and not saved"
+        )
+
+    def _read(
+        self,
+        path: Path,
+        want: cached_array.Provenance,
+        check: Callable[[np.ndarray], np.ndarray] | None,
+        delete: bool,
+    ) -> np.ndarray | None:
+        """The verified cached output, or None; a rejected entry is reported and (if allowed) deleted."""
+        if not cached_array.exists(path):
+            return None
+        try:
+            value = cached_array.read_verified(path, want)
+            if check is not None:
+                try:
+                    value = check(value)
+                except ModelError as exc:
+                    raise cached_array.Rejected(f"it fails validation ({exc})") from None
+        except cached_array.Rejected as reason:
+            action = "computing it again"
+            if delete:
+                try:
+                    cached_array.delete(path)
+                    action = "deleted it, computing it again"
+                except OSError:
+                    action = "cannot delete it, computing it again in memory"
+            else:
+                action = "not using it, computing it in memory (the cache is read-only)"
+            self.notice(f"cached {want.kind} {path} is not used: {reason}; {action}")
+            return None
+        return value
 
     def _run(self, key: tuple[str, str, str, str], compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
         count_key = key[:3]
@@ -77,18 +166,6 @@ class OutputStore:
         start = time.perf_counter()
         value = compute()
         return value, time.perf_counter() - start
-
-
-def _save_atomic(path: Path, value: np.ndarray) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, value, allow_pickle=False)
-        keep_mode(tmp, path)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Outputs:
@@ -119,11 +196,18 @@ class Outputs:
         # Outputs depend on the seed (the random control, a trained model), so it is part of the key.
         return f"seed{self.ctx.seed}" + (f"-{extra}" if extra else "")
 
-    def _get(self, kind: str, extra: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    def _get(
+        self, kind: str, extra: str, compute: Callable[[], np.ndarray], shape: tuple[int | None, int | None]
+    ) -> np.ndarray:
         if kind not in self.model.provides:
             raise ModelError(f"model {self.model.name!r} does not provide {kind} outputs")
         value, seconds = self.store.get_or_compute(
-            kind, self.model.fingerprint(), self.dataset.fingerprint, self._extra(extra), compute
+            kind,
+            self.model.fingerprint(),
+            self.dataset.fingerprint,
+            self._extra(extra),
+            compute,
+            check=lambda cached: self._validate(kind, cached, shape),
         )
         self.durations[kind] = self.durations.get(kind, 0.0) + seconds
         return value
@@ -152,7 +236,7 @@ class Outputs:
                     raw = self.model.embed(self.dataset, self.ctx)
             return self._validate("embedding", raw, (self.dataset.n_obs, None))
 
-        return self._get("embedding", "", compute)
+        return self._get("embedding", "", compute, (self.dataset.n_obs, None))
 
     def reconstruction(self, masked: AnnData, mask_id: str) -> np.ndarray:
         """The model's full expression matrix predicted from ``masked`` (id ``mask_id``)."""
@@ -162,7 +246,7 @@ class Outputs:
                 raw = self.model.reconstruct(self.dataset, masked, self.ctx)
             return self._validate("reconstruction", raw, (masked.n_obs, masked.n_vars))
 
-        return self._get("reconstruction", mask_id, compute)
+        return self._get("reconstruction", mask_id, compute, (masked.n_obs, masked.n_vars))
 
     def perturbation(self, conditions: Sequence[str]) -> np.ndarray:
         """Predicted mean expression per condition, (len(conditions), n_genes).
@@ -179,7 +263,7 @@ class Outputs:
                 raw = self.model.predict_perturbation(controls, conditions, self.ctx)
             return self._validate("perturbation", raw, (len(conditions), self.dataset.adata.n_vars))
 
-        return self._get("perturbation", extra, compute)
+        return self._get("perturbation", extra, compute, (len(conditions), self.dataset.adata.n_vars))
 
     def _validate(self, kind: str, raw: object, shape: tuple[int | None, int | None]) -> np.ndarray:
         where = f"model {self.model.name!r} on dataset {self.dataset.name!r}"

@@ -60,6 +60,11 @@ def restore(sink: Sink) -> None:
     _sink = sink
 
 
+def unblocked() -> AbstractContextManager[Any]:
+    """A context in which a write reaches the terminal past pytest's capture (if configured)."""
+    return _sink.unblock()
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 

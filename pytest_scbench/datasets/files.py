@@ -2,11 +2,11 @@
 
 :func:`file_dataset` turns ``(name, path, keys)`` into a :class:`DatasetSpec`.
 
-Fingerprint choice: the absolute path, the size in bytes and the modification time (ns),
-not a checksum. Hashing a multi-gigabyte file at every session start would cost minutes;
-path+size+mtime changes whenever the file is rewritten, which is when cached model
-outputs must be recomputed. The cost: copying the file elsewhere, or touching it,
-recomputes outputs once.
+Fingerprint choice: the sha256 of the file's content (:mod:`pytest_scbench.checksums`),
+so a file replaced by another of the same size and modification time never serves the
+outputs cached for the old one. The digest is remembered per (device, inode, size,
+mtime, ctime), so an unchanged multi-gigabyte file is hashed once, not at every session
+start; a copy of the same bytes elsewhere shares its cached outputs.
 
 :func:`read_h5ad` and :func:`read_data_file` turn every failure to read into a
 :class:`DatasetError` naming the file and the problem in words (missing, empty, not
@@ -23,6 +23,7 @@ import anndata as ad
 import h5py
 from anndata import AnnData
 
+from ..checksums import file_sha256
 from ..errors import DatasetError
 from .base import DatasetKeys, DatasetSpec
 from .specs import make_spec
@@ -100,14 +101,17 @@ def read_data_file(path: Path | str, *, dataset: str) -> AnnData:
 
 
 def file_fingerprint(path: Path) -> str:
-    """``file:<sha1 of absolute path>:<size>:<mtime_ns>`` (see the module docstring)."""
+    """``file-sha256-<first 32 hex digits of the content's sha256>`` (see the module docstring).
+
+    A file that cannot be read yet gets ``file:<path digest>:missing``; loading it then
+    reports the problem.
+    """
     resolved = Path(path).expanduser().resolve()
-    digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:16]
     try:
-        st = resolved.stat()
+        return f"file-sha256-{file_sha256(resolved)[:32]}"
     except OSError:
+        digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:16]
         return f"file:{digest}:missing"
-    return f"file:{digest}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def _peek_var_names(path: Path) -> list[str] | None:

@@ -29,7 +29,6 @@ served from a stale cache.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -39,6 +38,7 @@ import pandas as pd
 from anndata import AnnData
 from scipy import sparse
 
+from ..checksums import file_sha256
 from ..datasets.base import Dataset
 from ..errors import ModelError
 from ..registry import register_model
@@ -46,20 +46,6 @@ from .base import OUTPUT_KINDS, ModelAdapter, RunContext
 from .preprocess import dense
 
 _SUFFIXES = {".h5ad", ".npy", ".npz"}
-_SHA_CACHE: dict[tuple[str, int, int], str] = {}
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of ``path``'s bytes, remembered per (path, size, mtime) for this process."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _SHA_CACHE:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        _SHA_CACHE[key] = digest.hexdigest()
-    return _SHA_CACHE[key]
 
 
 def align(found: Sequence[str], wanted: Sequence[str], *, where: str, what: str = "cells") -> np.ndarray | None:
