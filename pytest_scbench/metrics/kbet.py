@@ -62,7 +62,9 @@ def diffusion_embedding(connectivities: sparse.spmatrix, n_comps: int = DIFFUSIO
     return np.ascontiguousarray(evecs * scale)
 
 
-def _diffusion_kbet(connectivities: sparse.spmatrix, batch_codes: np.ndarray, k0: int, alpha: float, n_comps: int) -> float:
+def _diffusion_kbet(
+    connectivities: sparse.spmatrix, batch_codes: np.ndarray, k0: int, alpha: float, n_comps: int
+) -> float:
     """kBET on the ``k0`` nearest cells (the cell included: ``k0 + 1``) of a diffusion map.
 
     0 (every cell rejected) where the neighbours cannot be formed, as scib-metrics scores
