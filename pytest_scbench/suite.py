@@ -249,7 +249,7 @@ def parse_suite(raw: Any, path: Path, *, rootdir: Path | None = None, data_dir: 
 
     tolerance = _tolerance(ctx, top.get("tolerance", 0.02))
     seeds = _seeds(ctx, top.get("seeds", [0]))
-    models = _entries(ctx, "models", top["models"], _model_entry)
+    models = _entries(ctx, "models", top["models"], _model_entries)
     datasets = _entries(ctx, "datasets", top["datasets"], _dataset_entry)
     tasks = _entries(ctx, "tasks", top["tasks"], _task_entry)
     names = {
@@ -289,13 +289,45 @@ def _entries(ctx: _Ctx, key: str, raw: Any, parse: Callable[[_Ctx, str, Any], An
     items = _list(ctx, key, raw)
     if not items:
         raise ctx.error(key, f"the suite names no {key}; list at least one")
-    entries = tuple(parse(ctx, f"{key}[{i}]", item) for i, item in enumerate(items))
+    # a parser may expand one item into several entries (a model's obsm_keys)
+    parsed = [(i, parse(ctx, f"{key}[{i}]", item)) for i, item in enumerate(items)]
+    entries = [(i, e) for i, out in parsed for e in (out if isinstance(out, tuple) else (out,))]
     seen: set[str] = set()
-    for i, entry in enumerate(entries):
+    for i, entry in entries:
         if entry.name in seen:
             raise ctx.error(f"{key}[{i}]", f"{entry.name!r} appears twice; give one of them another name")
         seen.add(entry.name)
-    return entries
+    return tuple(entry for _, entry in entries)
+
+
+def _model_entries(ctx: _Ctx, where: str, raw: Any) -> ModelEntry | tuple[ModelEntry, ...]:
+    """One model, or with ``obsm_keys: [a, b]`` one model per key, named ``<name>_<key>``.
+
+    As scib-metrics' Benchmarker scores several ``obsm`` embeddings of one file: each
+    expanded model is the entry with ``obsm_key`` set to one of the keys.
+    """
+    if not (isinstance(raw, dict) and "obsm_keys" in raw):
+        return _model_entry(ctx, where, raw)
+    keys = raw["obsm_keys"]
+    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and k for k in keys):
+        raise ctx.error(f"{where}.obsm_keys", f"expected a non-empty list of obsm keys, got {_describe(keys)}")
+    if "obsm_key" in raw:
+        raise ctx.error(f"{where}.obsm_keys", "set either obsm_key (one embedding) or obsm_keys (several), not both")
+    if len(set(keys)) != len(keys):
+        raise ctx.error(f"{where}.obsm_keys", f"lists a key twice: {keys}")
+    base = _name(ctx, f"{where}.name", raw.get("name"))
+    rest = {k: v for k, v in raw.items() if k != "obsm_keys"}
+    out = []
+    for j, obsm_key in enumerate(keys):
+        name = f"{base}_{obsm_key}"
+        if not NAME_RE.match(name):
+            raise ctx.error(
+                f"{where}.obsm_keys[{j}]",
+                f"{obsm_key!r} makes the model name {name!r}, which is not valid: use letters, digits, '_', '.' or '+'",
+            )
+        one = {**rest, "name": name, "adapter": raw.get("adapter", base), "obsm_key": obsm_key}
+        out.append(_model_entry(ctx, where, one))
+    return tuple(out)
 
 
 def _model_entry(ctx: _Ctx, where: str, raw: Any) -> ModelEntry:

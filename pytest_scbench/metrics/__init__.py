@@ -11,17 +11,20 @@ from .classification import ClassificationScores, classification_scores, macro_a
 from .clustering import adjusted_rand_index, normalized_mutual_info
 from .encoding import encode
 from .expression import jaccard, mae, mse, pearson, top_k
+from .kbet import kbet_per_label
+from .kmeans import nmi_ari_cluster_labels_kmeans
 from .neighborhood import (
     batch_entropy,
     clisi,
     graph_connectivity,
     ilisi,
     kbet_acceptance,
-    kbet_per_label,
+    kbet_within_label_knn,
     lisi,
     lisi_weights,
 )
-from .silhouette import silhouette_batch, silhouette_label
+from .pcr import pcr_comparison, principal_component_regression
+from .silhouette import bras, isolated_labels, silhouette_batch, silhouette_label
 from .value import HIGHER, LOWER, Direction, MetricValue, higher, lower
 
 __all__ = [
@@ -32,23 +35,29 @@ __all__ = [
     "MetricValue",
     "adjusted_rand_index",
     "batch_entropy",
+    "bras",
     "classification_scores",
     "clisi",
     "encode",
     "graph_connectivity",
     "higher",
     "ilisi",
+    "isolated_labels",
     "jaccard",
     "kbet_acceptance",
     "kbet_per_label",
+    "kbet_within_label_knn",
     "lisi",
     "lisi_weights",
     "lower",
     "macro_auroc_ovr",
     "mae",
     "mse",
+    "nmi_ari_cluster_labels_kmeans",
     "normalized_mutual_info",
+    "pcr_comparison",
     "pearson",
+    "principal_component_regression",
     "silhouette_batch",
     "silhouette_label",
     "top_k",

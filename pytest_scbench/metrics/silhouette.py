@@ -34,8 +34,14 @@ def _float(X: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(X)
 
 
-def group_distance_sums(X: np.ndarray, codes: np.ndarray, n_groups: int, rows: np.ndarray | None = None) -> np.ndarray:
-    """Sum of Euclidean distances from each row cell to the cells of each group.
+def group_distance_sums(
+    X: np.ndarray,
+    codes: np.ndarray,
+    n_groups: int,
+    rows: np.ndarray | None = None,
+    metric: str = "euclidean",
+) -> np.ndarray:
+    """Sum of distances from each row cell to the cells of each group.
 
     Parameters
     ----------
@@ -47,13 +53,21 @@ def group_distance_sums(X: np.ndarray, codes: np.ndarray, n_groups: int, rows: n
         Number of groups.
     rows
         Indices of the cells whose sums are wanted (default: all).
+    metric
+        ``"euclidean"`` or ``"cosine"`` (``1 - x.y / (|x| |y|)``, clipped to [0, 2], as
+        scib-metrics' ``cdist``; NaN for an all-zero row, which scores 0 downstream).
 
     Returns
     -------
     float64 array of shape (len(rows), n_groups).
     """
+    if metric not in ("euclidean", "cosine"):
+        raise ValueError(f"unknown metric {metric!r}; use 'euclidean' or 'cosine'")
     X = _float(X)
     rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
+    if metric == "cosine":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            X = X / np.sqrt(np.einsum("ij,ij->i", X, X))[:, None]
     sq = np.einsum("ij,ij->i", X, X)
     onehot = np.zeros((X.shape[0], n_groups), dtype=X.dtype)
     onehot[np.arange(X.shape[0]), codes] = 1
@@ -62,30 +76,43 @@ def group_distance_sums(X: np.ndarray, codes: np.ndarray, n_groups: int, rows: n
     for start in range(0, rows.size, block):
         r = rows[start : start + block]
         d = X[r] @ X.T
-        d *= -2
-        d += sq[r, None]
-        d += sq[None, :]
-        np.maximum(d, 0, out=d)
-        np.sqrt(d, out=d)
+        if metric == "cosine":
+            np.subtract(1, d, out=d)
+            np.clip(d, 0, 2, out=d)
+        else:
+            d *= -2
+            d += sq[r, None]
+            d += sq[None, :]
+            np.maximum(d, 0, out=d)
+            np.sqrt(d, out=d)
         d[np.arange(r.size), r] = 0  # exact zero self-distance despite rounding
         out[start : start + r.size] = d @ onehot
     return out
 
 
-def silhouette_from_sums(sums: np.ndarray, own: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+def silhouette_from_sums(
+    sums: np.ndarray, own: np.ndarray, sizes: np.ndarray, between: str = "nearest"
+) -> np.ndarray:
     """Per-cell silhouette ``(b - a) / max(a, b)`` from group distance sums.
 
-    ``a`` is the mean distance to the other cells of the cell's own group, ``b`` the
-    smallest mean distance to another group ("nearest", the standard definition). Cells
-    alone in their group, and 0/0 cases, get 0 (scikit-learn's and scib-metrics' rule).
+    ``a`` is the mean distance to the other cells of the cell's own group. ``b``, with
+    ``between="nearest"`` (the standard definition), the smallest mean distance to
+    another group; with ``"mean_other"`` (BRAS), the mean distance to all cells of the
+    other groups together. Cells alone in their group, and 0/0 cases, get 0
+    (scikit-learn's and scib-metrics' rule).
     """
+    if between not in ("nearest", "mean_other"):
+        raise ValueError(f"unknown between-cluster rule {between!r}; use 'nearest' or 'mean_other'")
     idx = np.arange(sums.shape[0])
     with np.errstate(divide="ignore", invalid="ignore"):
         a = sums[idx, own] / (sizes[own] - 1)
-        means = sums / sizes[None, :]
-        means[idx, own] = np.inf
-        means[:, sizes == 0] = np.inf
-        b = means.min(axis=1)
+        if between == "mean_other":
+            b = (sums.sum(axis=1) - sums[idx, own]) / (sizes.sum() - sizes[own])
+        else:
+            means = sums / sizes[None, :]
+            means[idx, own] = np.inf
+            means[:, sizes == 0] = np.inf
+            b = means.min(axis=1)
         s = (b - a) / np.maximum(a, b)
     return np.nan_to_num(s, nan=0.0, posinf=0.0, neginf=0.0)
 
@@ -172,6 +199,8 @@ def silhouette_batch(
     rescale: bool = True,
     sample_size: int | None = None,
     seed: int = 0,
+    metric: str = "euclidean",
+    between: str = "nearest",
 ) -> float:
     """Batch ASW within labels: how well batches mix inside each cell type.
 
@@ -194,6 +223,9 @@ def silhouette_batch(
         each against all cells of its label); None: exact.
     seed
         Seed of that subsample.
+    metric, between
+        Distance and between-cluster rule (:func:`group_distance_sums`,
+        :func:`silhouette_from_sums`); :func:`bras` sets ``"cosine"``, ``"mean_other"``.
 
     Returns
     -------
@@ -213,10 +245,81 @@ def silhouette_batch(
         quota = None if sample_size is None else max(1, int(round(sample_size * members.size / n)))
         rows = stratified_rows(np.zeros(members.size, dtype=np.int64), quota, seed + g)
         sizes = np.bincount(b_codes, minlength=b_cats.size).astype(np.float64)
-        sums = group_distance_sums(X[members], b_codes, b_cats.size, rows)
+        sums = group_distance_sums(X[members], b_codes, b_cats.size, rows, metric)
         own = b_codes if rows is None else b_codes[rows]
-        s = np.abs(silhouette_from_sums(sums, own, sizes))
+        s = np.abs(silhouette_from_sums(sums, own, sizes, between))
         if rescale:
             s = 1 - s
         means.append(float(s.mean()))
     return float(np.mean(means)) if means else float("nan")
+
+
+def bras(
+    X: np.ndarray,
+    labels: np.ndarray,
+    batch: np.ndarray,
+    sample_size: int | None = None,
+    seed: int = 0,
+) -> float:
+    """Batch removal adapted silhouette (BRAS; Rautenstrauch and Ohler 2025).
+
+    Definition (:func:`scib_metrics.bras`, scib-metrics 0.5.10, the Benchmarker's default
+    batch score since 0.5.6): :func:`silhouette_batch` with cosine distances and, as the
+    between-cluster distance ``b``, the mean distance to every cell of the label's other
+    batches ("mean_other") instead of the nearest batch's; ``1 - |s|`` per cell, the mean
+    per label, then over labels. ``sample_size`` as in :func:`silhouette_batch` (None:
+    exact).
+
+    Returns
+    -------
+    float in [0, 1]; higher is better (batches mixed within cell types). NaN when no
+    label has two batches.
+    """
+    return silhouette_batch(
+        X, labels, batch, rescale=True, sample_size=sample_size, seed=seed, metric="cosine", between="mean_other"
+    )
+
+
+def isolated_labels(
+    X: np.ndarray,
+    labels: np.ndarray,
+    batch: np.ndarray,
+    iso_threshold: int | None = None,
+    sample_size: int | None = None,
+    seed: int = 0,
+) -> tuple[float, list[str]]:
+    """Isolated-label silhouette (Luecken et al. 2022), as :func:`scib_metrics.isolated_labels`.
+
+    Definition (scib-metrics 0.5.10, rescaled): the isolated labels are those present in
+    at most ``iso_threshold`` batches (default: the fewest batches any label is present
+    in); each cell's label silhouette (Euclidean, nearest other label, among all cells),
+    rescaled to ``(s + 1) / 2``; the mean per isolated label, then over them. (scib's
+    original F1-of-clusters variant is not what scib-metrics computes.)
+
+    ``sample_size``: silhouettes of a seeded label-stratified sample of cells, each
+    against all cells (None: exact).
+
+    Returns
+    -------
+    (score in [0, 1], higher is better; NaN when no label is isolated), the isolated labels.
+    """
+    codes, cats = encode(labels)
+    batch_codes, _ = encode(batch)
+    pairs = np.unique(np.stack([codes, batch_codes]), axis=1)
+    batches_per_label = np.bincount(pairs[0], minlength=cats.size)
+    threshold = int(batches_per_label.min()) if iso_threshold is None else iso_threshold
+    isolated = np.flatnonzero(batches_per_label <= threshold)
+    if isolated.size == 0:
+        return float("nan"), []
+    sizes = np.bincount(codes, minlength=cats.size).astype(np.float64)
+    rows = stratified_rows(codes, sample_size, seed)
+    if rows is not None:
+        # the isolated labels' cells only need a silhouette
+        rows = rows[np.isin(codes[rows], isolated)]
+    else:
+        rows = np.flatnonzero(np.isin(codes, isolated))
+    sums = group_distance_sums(X, codes, cats.size, rows)
+    own = codes[rows]
+    s = (silhouette_from_sums(sums, own, sizes) + 1) / 2
+    per_label = np.bincount(own, weights=s, minlength=cats.size) / np.maximum(np.bincount(own, minlength=cats.size), 1)
+    return float(per_label[isolated].mean()), [str(cats[g]) for g in isolated]

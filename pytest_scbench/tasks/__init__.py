@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (registration)
     label_prediction,
     perturbation,
     reconstruction,
+    scib,
 )
 from .base import Task, TaskInputs, TaskResult
 

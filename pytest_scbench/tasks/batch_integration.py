@@ -17,7 +17,7 @@ from ..metrics import (
     lisi_weights,
     silhouette_batch,
 )
-from ..metrics.neighborhood import KBET_MAX_TESTED
+from ..metrics.kbet import KBET_NEIGHBORS
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import (
@@ -45,15 +45,16 @@ class BatchIntegration(Task):
     * ``batch_entropy``: normalised entropy of batches among each cell's
       ``lisi_neighbors`` (90) neighbours, averaged (cz-benchmarks' entropy per cell,
       which uses 200 HNSW neighbours); above 100,000 cells (``graph.EXACT_MAX_CELLS``),
-      averaged over a seeded label-stratified sample of ``max_cells`` cells whose
+      averaged over a seeded label-stratified sample of ``sample_cells`` cells whose
       neighbours are searched exactly among all cells, as for ``ilisi`` and ``clisi``;
     * ``silhouette_batch``: 1 - |batch silhouette| within each label (scib-metrics);
-      above ``max_cells`` cells, estimated on a seeded sample (see ``embedding``);
+      exact up to ``max_cells`` (100,000) cells, above estimated on a seeded sample
+      of ``sample_cells`` (20,000) cells (see ``embedding``);
     * ``ilisi``: scaled median iLISI on 90 neighbours, perplexity 30 (scib-metrics);
-    * ``kbet``: kBET acceptance within each label, scib's ``k0`` rule, alpha 0.05
-      (:func:`~pytest_scbench.metrics.kbet_per_label`; a label of more than
-      ``kbet_max_tested`` (10,000) cells tests a seeded sample of that many; omitted
-      when no label has 10 cells in two batches, with the reason in ``details``);
+    * ``kbet``: scib-metrics' ``kbet_per_label`` on the shared 50-NN graph (UMAP
+      connectivities, a diffusion map per label, scib's ``k0`` rule, alpha 0.05;
+      :func:`~pytest_scbench.metrics.kbet_per_label`); omitted when no label has 10
+      cells in two batches, with the reason in ``details``;
     * ``graph_connectivity``: per-label largest connected fraction of the 15-NN graph;
     * ``clisi``: scaled median cLISI on 90 neighbours (bio conservation).
 
@@ -68,8 +69,8 @@ class BatchIntegration(Task):
         "lisi_neighbors": 90,
         "connectivity_neighbors": 15,
         "kbet_alpha": 0.05,
-        "kbet_max_tested": KBET_MAX_TESTED,
-        "max_cells": 20_000,
+        "max_cells": 100_000,
+        "sample_cells": 20_000,
         "controls": True,
         "control_max_cells": CONTROL_MAX_CELLS,
     }
@@ -79,8 +80,8 @@ class BatchIntegration(Task):
         check_positive(self.name, "lisi_neighbors", self.params["lisi_neighbors"], minimum=4)
         check_positive(self.name, "connectivity_neighbors", self.params["connectivity_neighbors"], minimum=2)
         check_positive(self.name, "kbet_alpha", self.params["kbet_alpha"])
-        check_positive(self.name, "kbet_max_tested", self.params["kbet_max_tested"], minimum=1)
         check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
+        check_positive(self.name, "sample_cells", self.params["sample_cells"], minimum=1)
         check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
 
     def run(self, inputs: TaskInputs) -> TaskResult:
@@ -90,9 +91,9 @@ class BatchIntegration(Task):
         require_groups(inputs, self.name, labels)
         require_groups(inputs, self.name, batch)
         lisi_k, conn_k = self.params["lisi_neighbors"], self.params["connectivity_neighbors"]
-        max_cells = self.params["max_cells"]
-        near = neighbourhoods(inputs, X, lisi_k, labels.codes, max_cells)
-        knn = graph(inputs, X, conn_k)
+        sample_cells = self.params["sample_cells"]
+        near = neighbourhoods(inputs, X, lisi_k, labels.codes, sample_cells)
+        knn = graph(inputs, X, max(conn_k, KBET_NEIGHBORS))
         scores, details = self.score(X, knn, near, labels, batch, inputs.seed)
         if np.isnan(scores["silhouette_batch"]):
             raise fail(
@@ -108,8 +109,8 @@ class BatchIntegration(Task):
             codes = labels.take(rows)
             controls, _ = self.score(
                 Xc,
-                control_graph(Xc, conn_k, inputs.seed),
-                neighbourhoods(inputs, Xc, lisi_k, codes.codes, max_cells, control=True),
+                control_graph(Xc, max(conn_k, KBET_NEIGHBORS), inputs.seed),
+                neighbourhoods(inputs, Xc, lisi_k, codes.codes, sample_cells, control=True),
                 codes,
                 batch.take(rows),
                 inputs.seed,
@@ -126,23 +127,22 @@ class BatchIntegration(Task):
     ) -> tuple[dict[str, float], dict[str, Any]]:
         """All metrics of one embedding; NaN-valued ones are left out.
 
-        ``knn``: the graph of every cell (connectivity); ``near``: the neighbourhoods
+        ``knn``: the graph of every cell (connectivity, kBET); ``near``: the neighbourhoods
         entropy and LISI average over (see :func:`~.common.neighbourhoods`).
         """
         lisi_graph = near.with_k(self.params["lisi_neighbors"])
         weights = lisi_weights(lisi_graph)  # shared by iLISI and cLISI
         kbet, kbet_labels = kbet_per_label(
-            X,
-            labels.codes,
-            batch.codes,
-            alpha=self.params["kbet_alpha"],
-            seed=seed,
-            max_tested=self.params["kbet_max_tested"],
+            knn.with_k(KBET_NEIGHBORS), labels.codes, batch.codes, alpha=self.params["kbet_alpha"]
         )
         scores = {
             "batch_entropy": batch_entropy(lisi_graph, batch.codes),
             "silhouette_batch": silhouette_batch(
-                X, labels.codes, batch.codes, sample_size=self.params["max_cells"], seed=seed
+                X,
+                labels.codes,
+                batch.codes,
+                sample_size=None if X.shape[0] <= self.params["max_cells"] else self.params["sample_cells"],
+                seed=seed,
             ),
             "ilisi": ilisi(lisi_graph, batch.codes, weights=weights),
             "graph_connectivity": graph_connectivity(knn.with_k(self.params["connectivity_neighbors"]), labels.codes),

@@ -1,0 +1,141 @@
+"""kBET per cell type on diffusion-map neighbours, as scib-metrics' Benchmarker computes it.
+
+:func:`kbet_per_label` follows :func:`scib_metrics.kbet_per_label` (scib-metrics 0.5.10),
+which the Benchmarker feeds its 50-neighbour graph: UMAP connectivities of that graph,
+cut to each cell type; the cell type's own diffusion map; the ``k0`` nearest cells in it;
+kBET (:func:`~pytest_scbench.metrics.neighborhood.kbet_acceptance`) on those.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import eigsh
+
+from .encoding import encode
+from .neighborhood import kbet_acceptance
+
+if TYPE_CHECKING:
+    from ..graph import KnnGraph
+
+#: Neighbours of the graph the Benchmarker gives kBET (its ``50_neighbor_res``).
+KBET_NEIGHBORS = 50
+#: Diffusion components per cell type (scib-metrics' ``diffusion_n_comps``).
+DIFFUSION_COMPONENTS = 100
+_EPS = np.float32(1e-8)  # scib-metrics' guard added to the eigenvalues
+_SIZE_MAX = 2**31 - 1
+
+
+def diffusion_embedding(connectivities: sparse.spmatrix, n_comps: int = DIFFUSION_COMPONENTS) -> np.ndarray:
+    """Multiscale diffusion map of a symmetric connectivity graph (scanpy's transitions).
+
+    Definition (scanpy's ``_compute_transitions`` with density normalisation, as
+    scib-metrics' ``utils.diffusion_nn`` uses it): ``K = Q C Q`` with ``Q`` the inverse
+    degrees, ``T = Z K Z`` with ``Z`` the inverse square roots of ``K``'s degrees; the
+    ``min(n_comps, n - 1)`` eigenpairs of largest magnitude of ``T`` (float64 ARPACK,
+    kept in float32, decreasing); each eigenvector scaled by ``l / (1 - l)`` (by 1 where
+    ``l == 1``, the stationary one), ``l`` being the eigenvalue plus 1e-8, so that the
+    number of diffusion steps is integrated out. Euclidean distances in it approximate
+    diffusion distances.
+
+    Returns
+    -------
+    float32 array (n_cells, n_components).
+    """
+    C = sparse.csr_matrix(connectivities)
+    n = C.shape[0]
+    q = np.asarray(C.sum(axis=0)).ravel()
+    Q = sparse.diags(1.0 / q)
+    K = Q @ C @ Q
+    z = np.sqrt(np.asarray(K.sum(axis=0)).ravel())
+    Z = sparse.diags(1.0 / z)
+    T = (Z @ K @ Z).astype(np.float64)
+    k = min(n - 1, n_comps)
+    evals, evecs = eigsh(T, k=k, which="LM")
+    evals = evals.astype(np.float32)[::-1] + _EPS
+    evecs = evecs.astype(np.float32)[:, ::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(evals == 1, evals, evals / (np.float32(1) - evals)).astype(np.float32)
+    return np.ascontiguousarray(evecs * scale)
+
+
+def _diffusion_kbet(
+    connectivities: sparse.spmatrix, batch_codes: np.ndarray, k0: int, alpha: float, n_comps: int
+) -> float:
+    """kBET on the ``k0`` nearest cells (the cell included: ``k0 + 1``) of a diffusion map.
+
+    0 (every cell rejected) where the neighbours cannot be formed, as scib-metrics scores
+    a failed diffusion step.
+    """
+    from ..graph import compute_knn
+
+    n = connectivities.shape[0]
+    if k0 + 1 > n:
+        return 0.0
+    emb = diffusion_embedding(connectivities, min(n_comps, n - 1))
+    indices = compute_knn(emb, k0 + 1, method="exact").indices
+    return kbet_acceptance(indices, batch_codes, alpha)[0]
+
+
+def kbet_per_label(
+    graph: KnnGraph,
+    labels: np.ndarray,
+    batch: np.ndarray,
+    alpha: float = 0.05,
+    diffusion_n_comps: int = DIFFUSION_COMPONENTS,
+) -> tuple[float, dict[str, float]]:
+    """kBET acceptance within each cell type, averaged (scib's kBET; Büttner et al. 2018).
+
+    Definition (:func:`scib_metrics.kbet_per_label`, scib-metrics 0.5.10, on the graph the
+    ``Benchmarker`` passes it: the 50 nearest neighbours of every cell, itself included):
+
+    1. the UMAP connectivities of ``graph`` (:func:`~pytest_scbench.graph.umap_connectivities`),
+       restricted to the cells of each label;
+    2. a label with fewer than 10 cells or a single batch is skipped;
+    3. ``k0 = min(70, max(10, floor(mean cells per batch in the label / 4)))``;
+    4. if the label's subgraph is connected: kBET (alpha 0.05) on each cell's ``k0``
+       nearest cells in the label's diffusion map (:func:`diffusion_embedding`,
+       ``min(100, n - 1)`` components); otherwise the same on the union of components of
+       at least ``3 k0`` cells when they hold 75% of the label, and 0 when they do not;
+    5. the mean over the labels scored.
+
+    Within the diffusion map, neighbours are searched exactly; scib-metrics searches them
+    with pynndescent (seeded), which finds the same ones on embeddings of these sizes
+    (see the README's agreement table). ``graph`` should be exact up to 100,000 cells
+    (as :func:`~pytest_scbench.graph.shared_graph` is); the Benchmarker's own 50-NN graph
+    comes from pynndescent.
+
+    Returns
+    -------
+    (score in [0, 1], higher is better, NaN when no label qualifies; rate per label scored).
+    """
+    label_codes, label_cats = encode(labels)
+    batch_codes, _ = encode(batch)
+    conn = sparse.csr_matrix(graph.connectivities)
+    rates: dict[str, float] = {}
+    for g, name in enumerate(label_cats):
+        members = np.flatnonzero(label_codes == g)
+        sub_batch = batch_codes[members]
+        counts = np.bincount(sub_batch)
+        counts = counts[counts > 0]
+        if members.size < 10 or counts.size < 2:
+            continue
+        k0 = int(min(70, max(10, np.floor(counts.mean() / 4))))
+        if k0 * members.size >= _SIZE_MAX:
+            k0 = int(np.floor(_SIZE_MAX / members.size))
+        sub = conn[members][:, members]
+        n_comp, comp = connected_components(sub, connection="strong")
+        if n_comp == 1:
+            rates[str(name)] = _diffusion_kbet(sub, sub_batch, k0, alpha, diffusion_n_comps)
+            continue
+        comp_sizes = np.bincount(comp)
+        keep = np.flatnonzero(comp_sizes[comp] >= 3 * k0)
+        if keep.size / members.size >= 0.75:
+            rates[str(name)] = _diffusion_kbet(sub[keep][:, keep], sub_batch[keep], k0, alpha, diffusion_n_comps)
+        else:
+            rates[str(name)] = 0.0
+    score = float(np.mean(list(rates.values()))) if rates else float("nan")
+    return score, rates

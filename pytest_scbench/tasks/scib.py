@@ -1,0 +1,225 @@
+"""``scib``: scib-metrics' Benchmarker table for one embedding, with its aggregate scores.
+
+The metrics and defaults of :class:`scib_metrics.benchmark.Benchmarker` (scib-metrics
+0.5.10, ``BioConservation()`` and ``BatchCorrection()`` as they come) on the shared exact
+kNN graph, and the aggregates of its ``get_results()``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..metrics import (
+    bras,
+    clisi,
+    graph_connectivity,
+    higher,
+    ilisi,
+    isolated_labels,
+    kbet_per_label,
+    lisi_weights,
+    nmi_ari_cluster_labels_kmeans,
+    pcr_comparison,
+    silhouette_label,
+)
+from ..metrics.kbet import KBET_NEIGHBORS
+from ..registry import register_task
+from .base import Task, TaskInputs, TaskResult
+from .common import (
+    CONTROL_MAX_CELLS,
+    Encoded,
+    control_embedding,
+    control_graph,
+    control_rows,
+    embedding,
+    encoded,
+    graph,
+    neighbourhoods,
+    require_groups,
+)
+from .params import check_positive
+
+#: The Benchmarker's bio-conservation metrics (our names), in its order.
+BIO = ("isolated_labels", "kmeans_nmi", "kmeans_ari", "silhouette_label", "clisi")
+#: Its batch-correction metrics.
+BATCH = ("bras", "ilisi", "kbet", "graph_connectivity", "pcr_comparison")
+#: Weights of the total score (scib's, Luecken et al. 2022).
+BIO_WEIGHT, BATCH_WEIGHT = 0.6, 0.4
+#: Components of the unintegrated PCA computed from the counts (scanpy's default).
+PCA_COMPONENTS = 50
+
+
+def aggregate(scores: dict[str, float]) -> dict[str, float]:
+    """``bio_conservation``, ``batch_correction`` and ``total`` of one embedding's metrics.
+
+    As ``Benchmarker.get_results()`` computes them with its default
+    ``min_max_scale=False``: the mean of the metrics of each kind that were computed
+    (pandas skips missing ones), and ``total = 0.6 bio + 0.4 batch``. Without min-max
+    scaling every value depends on this embedding only, so it can be gated by itself; the
+    Benchmarker's ``min_max_scale=True`` rescales each metric across the embeddings
+    compared and has no per-embedding value.
+    """
+    out: dict[str, float] = {}
+    for name, members in (("bio_conservation", BIO), ("batch_correction", BATCH)):
+        values = [scores[m] for m in members if m in scores and np.isfinite(scores[m])]
+        if values:
+            out[name] = float(np.mean(values))
+    if "bio_conservation" in out and "batch_correction" in out:
+        out["total"] = BATCH_WEIGHT * out["batch_correction"] + BIO_WEIGHT * out["bio_conservation"]
+    return out
+
+
+def unintegrated(inputs: TaskInputs) -> tuple[np.ndarray | None, str]:
+    """The unintegrated embedding PCR comparison starts from, and where it came from.
+
+    ``obsm["X_pca"]`` of the data set when it has one; otherwise the PCA of its
+    expression, as the Benchmarker's ``prepare()`` computes it (``sc.tl.pca``, 50
+    components, arpack, all genes) after scanpy's ``normalize_total`` (1e4) and
+    ``log1p`` of the counts our data sets hold; None (with the reason) when the data set
+    has neither.
+    """
+    adata = inputs.dataset.adata
+    if "X_pca" in adata.obsm:
+        X_pre = np.asarray(adata.obsm["X_pca"], dtype=np.float64)
+        if X_pre.ndim == 2 and X_pre.shape[0] == adata.n_obs and np.isfinite(X_pre).all():
+            return X_pre, "obsm['X_pca'] of the data set"
+        return None, "the data set's obsm['X_pca'] is not a finite (cells x components) array"
+    if adata.X is None or adata.n_vars < 2:
+        return None, "the data set holds no expression (X) and no obsm['X_pca'] to compare with"
+    import scanpy as sc
+
+    from ..models.preprocess import counts_float, log_normalize
+
+    log = log_normalize(counts_float(adata))
+    n_comps = min(PCA_COMPONENTS, min(log.shape) - 1)
+    if n_comps < 1:
+        return None, f"the data set's X ({log.shape[0]} x {log.shape[1]}) is too small for a PCA"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sc.tl.pca(log, n_comps=n_comps, svd_solver="arpack", use_highly_variable=False)
+    return np.asarray(log.obsm["X_pca"], dtype=np.float64), f"PCA ({n_comps} components) of the log-normalised X"
+
+
+@register_task("scib")
+class Scib(Task):
+    """scib-metrics' Benchmarker metrics of one embedding (all higher is better, in [0, 1]).
+
+    Bio conservation: ``isolated_labels`` (isolated-label silhouette), ``kmeans_nmi`` and
+    ``kmeans_ari`` (KMeans with k = number of labels, seeded by the case seed),
+    ``silhouette_label``, ``clisi`` (90 neighbours, perplexity 30). Batch correction:
+    ``bras``, ``ilisi``, ``kbet`` (scib-metrics' ``kbet_per_label`` on the 50-NN graph),
+    ``graph_connectivity`` (15 neighbours), ``pcr_comparison`` (against the data set's
+    PCA, see :func:`unintegrated`; left out, with the reason in ``details``, when the data
+    set has no expression). Aggregates: ``bio_conservation``, ``batch_correction``,
+    ``total`` (:func:`aggregate`).
+
+    Every metric is exact up to ``max_cells`` (100,000) cells; above, the silhouettes
+    (isolated labels, silhouette label, BRAS) are computed for a seeded label-stratified
+    sample of ``max_cells`` cells against all cells, LISI averages over the exact
+    neighbourhoods of such a sample, and kBET and graph connectivity use the approximate
+    (HNSW) shared graph; ``details["exact"]`` says which.
+
+    Neighbours are exact where the Benchmarker's are pynndescent's (approximate); on
+    embeddings where the two graphs coincide every deterministic metric equals the
+    Benchmarker's (README, "Tasks and their metrics").
+
+    Controls: the same on a random embedding, for a label-stratified subset of at most
+    ``control_max_cells`` (5,000) cells.
+    """
+
+    name = "scib"
+    requires_outputs = frozenset({"embedding"})
+    requires_keys = frozenset({"label", "batch"})
+    defaults: dict[str, Any] = {
+        "max_cells": 100_000,
+        "pcr_comparison": True,
+        "controls": True,
+        "control_max_cells": CONTROL_MAX_CELLS,
+    }
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
+        check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+
+    def run(self, inputs: TaskInputs) -> TaskResult:
+        X = embedding(inputs, self.name)
+        labels = encoded(inputs, self.name, "label")
+        batch = encoded(inputs, self.name, "batch")
+        require_groups(inputs, self.name, labels)
+        require_groups(inputs, self.name, batch)
+        max_cells = self.params["max_cells"]
+        details: dict[str, Any] = {"exact": X.shape[0] <= max_cells}
+        X_pre = None
+        if self.params["pcr_comparison"]:
+            X_pre, source = unintegrated(inputs)
+            details["pcr_comparison_reference" if X_pre is not None else "pcr_comparison_skipped"] = source
+        knn = graph(inputs, X, KBET_NEIGHBORS)
+        near = neighbourhoods(inputs, X, 90, labels.codes, max_cells)
+        scores, more = self.score(X, X_pre, knn, near, labels, batch, inputs.seed)
+        details.update(more)
+        controls: dict[str, float] = {}
+        if self.params["controls"]:
+            rows = control_rows(labels.codes, self.params["control_max_cells"], inputs.seed)
+            Xc = control_embedding((rows.size, X.shape[1]), inputs.seed)
+            codes = labels.take(rows)
+            controls, _ = self.score(
+                Xc,
+                None if X_pre is None else X_pre[rows],
+                control_graph(Xc, KBET_NEIGHBORS, inputs.seed),
+                neighbourhoods(inputs, Xc, 90, codes.codes, max_cells, control=True),
+                codes,
+                batch.take(rows),
+                inputs.seed,
+            )
+            controls = {name: value for name, value in controls.items() if name in scores}
+        return TaskResult(
+            metrics={name: higher(value) for name, value in scores.items()},
+            details=details,
+            controls=controls,
+        )
+
+    def score(
+        self,
+        X: np.ndarray,
+        X_pre: np.ndarray | None,
+        knn: Any,
+        near: Any,
+        labels: Encoded,
+        batch: Encoded,
+        seed: int,
+    ) -> tuple[dict[str, float], dict[str, Any]]:
+        """Every metric of one embedding and the aggregates; undefined (NaN) ones left out."""
+        sample = self.params["max_cells"]
+        lisi_graph = near.with_k(90)
+        weights = lisi_weights(lisi_graph)
+        iso, iso_labels = isolated_labels(X, labels.codes, batch.codes, sample_size=sample, seed=seed)
+        kmeans = nmi_ari_cluster_labels_kmeans(X, labels.codes, seed=seed)
+        kbet, kbet_labels = kbet_per_label(knn.with_k(KBET_NEIGHBORS), labels.codes, batch.codes)
+        scores = {
+            "isolated_labels": iso,
+            "kmeans_nmi": kmeans["nmi"],
+            "kmeans_ari": kmeans["ari"],
+            "silhouette_label": silhouette_label(X, labels.codes, sample_size=sample, seed=seed),
+            "clisi": clisi(lisi_graph, labels.codes, weights=weights),
+            "bras": bras(X, labels.codes, batch.codes, sample_size=sample, seed=seed),
+            "ilisi": ilisi(lisi_graph, batch.codes, weights=weights),
+            "kbet": kbet,
+            "graph_connectivity": graph_connectivity(knn.with_k(15), labels.codes),
+        }
+        if X_pre is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a negative comparison is set to 0, as documented
+                scores["pcr_comparison"] = pcr_comparison(X_pre, X, batch.codes)
+        scores = {name: float(value) for name, value in scores.items() if np.isfinite(value)}
+        scores.update(aggregate(scores))
+        names = labels.categories
+        details = {
+            "isolated_labels": [str(names[int(code)]) for code in iso_labels],
+            "kbet_per_label": {str(names[int(code)]): rate for code, rate in kbet_labels.items()},
+            "graph": knn.method,
+        }
+        return scores, details
