@@ -21,6 +21,7 @@ from anndata import AnnData
 from scipy import sparse
 
 from .datasets.cache import cache_dirname
+from .datasets.quiet import dependency_warnings_quiet
 from .filemode import keep_mode
 from .safepaths import inside
 
@@ -75,7 +76,8 @@ def masked_dataset(
     ident = mask_id(fraction, seed)
     path = None if data_dir is None else inside(data_dir, cache_dirname(dataset_name), "masked", f"{ident}.h5ad")
     if path is not None and path.exists():
-        cached = ad.read_h5ad(path)
+        with dependency_warnings_quiet():
+            cached = ad.read_h5ad(path)
         if cached.shape == adata.shape and list(cached.obs_names) == list(adata.obs_names):
             X = np.asarray(cached.X)
             rows, cols = np.nonzero(X == MASK_VALUE)
@@ -92,7 +94,8 @@ def _write_atomic(adata: AnnData, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".h5ad.tmp")
     os.close(fd)
     try:
-        adata.write_h5ad(tmp)
+        with dependency_warnings_quiet():
+            adata.write_h5ad(tmp)
         keep_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:

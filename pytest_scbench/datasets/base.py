@@ -10,6 +10,7 @@ import numpy as np
 from anndata import AnnData
 
 from ..errors import DatasetError
+from .quiet import dependency_warnings_quiet
 
 #: The roles a task can ask a data set for, and the spec field holding each one's obs column.
 ROLES: dict[str, str] = {
@@ -98,9 +99,14 @@ class DatasetSpec:
     source: RemoteSource | None = field(default=None, repr=False)
 
     def load(self, data_dir: Path) -> Dataset:
-        """Load the AnnData and wrap it; errors name the data set."""
+        """Load the AnnData and wrap it; errors name the data set.
+
+        The dependencies' API-change warnings are ignored while loading (:mod:`.quiet`), so
+        that ``filterwarnings = error`` cannot turn them into a failed load.
+        """
         try:
-            adata = self.loader(data_dir)
+            with dependency_warnings_quiet():
+                adata = self.loader(data_dir)
         except DatasetError:
             raise
         except Exception as exc:

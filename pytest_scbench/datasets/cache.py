@@ -26,6 +26,7 @@ from filelock import FileLock
 from ..errors import DatasetError
 from ..filemode import keep_mode
 from ..safepaths import component
+from .quiet import dependency_warnings_quiet
 
 #: Environment variable naming the cache directory.
 DATA_DIR_ENV = "SCBENCH_DATA_DIR"
@@ -87,7 +88,7 @@ def atomic_output(path: Path) -> Iterator[Path]:
 
 def write_h5ad_atomic(adata: AnnData, path: Path) -> None:
     """Write ``adata`` to ``path`` atomically (see :func:`atomic_output`)."""
-    with atomic_output(path) as tmp:
+    with atomic_output(path) as tmp, dependency_warnings_quiet():
         adata.write_h5ad(tmp)
 
 

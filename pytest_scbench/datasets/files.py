@@ -21,11 +21,13 @@ from pathlib import Path
 
 import anndata as ad
 import h5py
+import numpy as np
 from anndata import AnnData
 
 from ..checksums import file_sha256
 from ..errors import DatasetError
 from .base import DatasetKeys, DatasetSpec
+from .quiet import dependency_warnings_quiet
 from .specs import make_spec
 from .validate import GENE_ID_TYPES, detect_gene_id_type
 
@@ -79,7 +81,8 @@ def read_h5ad(path: Path | str, *, dataset: str) -> AnnData:
             f"dataset {dataset!r}: {str(path)!r} is HDF5 but not an AnnData .h5ad file (no {', '.join(missing)})"
         )
     try:
-        return ad.read_h5ad(path)
+        with dependency_warnings_quiet():
+            return ad.read_h5ad(path)
     except Exception as exc:
         raise DatasetError(f"dataset {dataset!r}: cannot read {str(path)!r}: {describe_read_error(exc)}") from exc
 
@@ -114,15 +117,28 @@ def file_fingerprint(path: Path) -> str:
         return f"file:{digest}:missing"
 
 
-def _peek_var_names(path: Path) -> list[str] | None:
-    """A few var names straight from the file, to detect the gene id type cheaply."""
+def _peek_var_names(path: Path, n: int = 200) -> list[str] | None:
+    """The first ``n`` var names straight from the file, to detect the gene id type cheaply.
+
+    An ``.h5ad`` var index is read with anndata's own element reader, so every encoding
+    anndata writes is understood: ``string-array`` (anndata < 0.13, or pandas 2),
+    ``nullable-string-array`` (anndata 0.13 under pandas 3, whose strings are a
+    ``StringDtype``), ``categorical``, and files without encoding metadata (read as a
+    plain HDF5 string dataset). None when the file cannot be read: loading reports why.
+    """
     try:
-        with h5py.File(path, "r") as handle:
+        with h5py.File(path, "r") as handle, dependency_warnings_quiet():
             if path.suffix.lower() == ".h5t":
-                names = handle["1/var_names"][:200]
+                names = handle["1/var_names"][:n]
             else:
                 index = handle["var"].attrs.get("_index", "_index")
-                names = handle["var"][index][:200]
+                element = handle["var"][index]
+                if "encoding-type" in element.attrs:
+                    from anndata.io import read_elem
+
+                    names = np.asarray(read_elem(element), dtype=object)[:n]
+                else:
+                    names = element[:n]
     except Exception:
         return None
     return [n.decode() if isinstance(n, bytes) else str(n) for n in names]

@@ -40,6 +40,7 @@ from scipy import sparse
 
 from ..checksums import file_sha256
 from ..datasets.base import Dataset
+from ..datasets.quiet import dependency_warnings_quiet
 from ..errors import ModelError
 from ..registry import register_model
 from .base import OUTPUT_KINDS, ModelAdapter, RunContext
@@ -193,7 +194,7 @@ class Precomputed(ModelAdapter):
         from anndata.io import read_elem
 
         try:
-            with h5py.File(path, "r") as fh:
+            with h5py.File(path, "r") as fh, dependency_warnings_quiet():
                 keys = sorted(fh["obsm"].keys()) if "obsm" in fh else []
                 key = _choose(self.params["obsm_key"], keys, where, "obsm keys", "obsm_key")
                 names = np.asarray(read_elem(fh["obs"]).index.astype(str))
@@ -213,7 +214,8 @@ class Precomputed(ModelAdapter):
         if path.suffix.lower() != ".h5ad":
             raise ModelError(f"{where}: a {self.params['output']} is read from an .h5ad file")
         try:
-            return anndata.read_h5ad(path)
+            with dependency_warnings_quiet():
+                return anndata.read_h5ad(path)
         except Exception as exc:
             raise ModelError(f"{where}: cannot be read as .h5ad: {type(exc).__name__}: {exc}") from exc
 

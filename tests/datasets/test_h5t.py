@@ -1,31 +1,32 @@
-"""h5torch files: bento-sc layout, round trips, streaming in batches, broken files."""
+"""h5torch files: bento-sc layout, round trips, streaming in batches, broken files.
+
+Writing and reading ``.h5t`` needs h5py only; the tests that read with h5torch or stream
+torch tensors need the [torch] extra and skip without it (tests/needs.py).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import h5py
-import h5torch
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-import torch
 from anndata import AnnData
 
 from pytest_scbench import registry
 from pytest_scbench.datasets import (
     DatasetKeys,
-    H5tBatches,
     convert_h5ad_to_h5t,
     file_dataset,
     h5t_for,
     read_h5t,
-    stream_h5t,
     write_h5t,
 )
 from pytest_scbench.datasets.h5t import H5tWriter, h5t_shape
 from pytest_scbench.errors import DatasetError
+from tests.needs import needs_torch
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,10 @@ def test_convert_takes_counts_from_raw(batches: AnnData, tmp_path: Path) -> None
     assert (read_h5t(out, dataset="x").X != batches.X).nnz == 0
 
 
+@needs_torch
 def test_layout_is_bento_sc_and_readable_by_h5torch(batches: AnnData, tmp_path: Path) -> None:
+    import h5torch
+
     path = write_h5t(batches, tmp_path / "x.h5t")
     with h5py.File(path) as f:
         central = f["central"]
@@ -85,7 +89,12 @@ def test_layout_is_bento_sc_and_readable_by_h5torch(batches: AnnData, tmp_path: 
 
 
 @pytest.mark.parametrize("batch_size", [1, 64, 700, 1000])
+@needs_torch
 def test_stream_yields_every_cell_once_in_order(batch_size: int, batches: AnnData, tmp_path: Path) -> None:
+    import torch
+
+    from pytest_scbench.datasets import stream_h5t
+
     path = write_h5t(batches, tmp_path / "x.h5t")
     seen = []
     for counts, index in stream_h5t(path, batch_size):
@@ -96,13 +105,23 @@ def test_stream_yields_every_cell_once_in_order(batch_size: int, batches: AnnDat
     assert torch.equal(torch.cat(seen), torch.arange(700))
 
 
+@needs_torch
 def test_stream_a_range(batches: AnnData, tmp_path: Path) -> None:
+    import torch
+
+    from pytest_scbench.datasets import stream_h5t
+
     path = write_h5t(batches, tmp_path / "x.h5t")
     indices = torch.cat([i for _, i in stream_h5t(path, 50, start=100, stop=333)])
     assert torch.equal(indices, torch.arange(100, 333))
 
 
+@needs_torch
 def test_dataloader_workers_cover_all_cells(batches: AnnData, tmp_path: Path) -> None:
+    import torch
+
+    from pytest_scbench.datasets import H5tBatches
+
     path = write_h5t(batches, tmp_path / "x.h5t")
     loader = torch.utils.data.DataLoader(H5tBatches(path, 128), batch_size=None, num_workers=2)
     got = {}
@@ -145,6 +164,12 @@ def test_broken_and_foreign_files(batches: AnnData, tmp_path: Path) -> None:
         f["something"] = np.zeros(2)
     with pytest.raises(DatasetError, match=r"is not an .h5t with a CSR central object"):
         read_h5t(other, dataset="x")
+
+
+@needs_torch
+def test_streaming_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    from pytest_scbench.datasets import stream_h5t
+
     with pytest.raises(DatasetError, match="does not exist"):
         list(stream_h5t(tmp_path / "missing.h5t"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,48 @@ def test_ensembl_file_is_detected(tmp_path: Path) -> None:
     spec = file_dataset("ens", path, DatasetKeys())
     assert spec.gene_id_type == "ensembl"
     spec.load(tmp_path)
+
+
+ENSEMBL = [f"ENSG{i:011d}" for i in range(6)]
+
+
+@pytest.mark.parametrize(
+    "encoding, values",
+    [
+        ("string-array", lambda: np.array(ENSEMBL, dtype=object)),
+        ("nullable-string-array", lambda: pd.array(ENSEMBL, dtype="string")),
+        ("categorical", lambda: pd.Categorical(ENSEMBL)),
+        ("no encoding metadata", lambda: np.array(ENSEMBL, dtype="S")),
+    ],
+    ids=["string-array", "nullable-string-array", "categorical", "no-encoding"],
+)
+def test_gene_ids_are_detected_in_every_encoding_of_the_var_index(tmp_path: Path, encoding: str, values) -> None:
+    """The var index rewritten with anndata's own writer in each string encoding it has."""
+    import h5py
+    from anndata.io import write_elem
+
+    path = tmp_path / "ens.h5ad"
+    _adata().write_h5ad(path)
+    with h5py.File(path, "r+") as handle:
+        var = handle["var"]
+        index = var.attrs["_index"]
+        del var[index]
+        if encoding == "no encoding metadata":  # as h5py writes it, or an old anndata
+            var[index] = values()
+        else:
+            import anndata
+
+            opt_in = {"allow_write_nullable_strings": True}  # anndata 0.11/0.12 write these on request only
+            settings = anndata.settings.override(**opt_in) if hasattr(anndata.settings, *opt_in) else nullcontext()
+            try:
+                with settings:
+                    write_elem(var, index, values())
+            except Exception as exc:  # an older anndata lacks this encoding: nothing to detect
+                pytest.skip(f"this anndata cannot write {encoding}: {type(exc).__name__}: {exc}")
+            written = var[index].attrs["encoding-type"]
+            if written != encoding:
+                pytest.skip(f"this anndata writes {type(values()).__name__} as {written}, not {encoding}")
+    assert file_dataset("ens", path, DatasetKeys()).gene_id_type == "ensembl"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
+
+from tests.needs import TORCH_MISSING
+
+torch = pytest.importorskip("torch", reason=TORCH_MISSING)
+
 
 from pytest_scbench import registry
 from pytest_scbench.errors import ModelError

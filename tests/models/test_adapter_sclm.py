@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
+
+from tests.needs import TORCH_MISSING
+
+torch = pytest.importorskip("torch", reason=TORCH_MISSING)
+
 from anndata import AnnData
 from scipy import sparse
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
+
+from tests.needs import TORCH_MISSING
+
+torch = pytest.importorskip("torch", reason=TORCH_MISSING)
+
 
 from pytest_scbench import registry
 from pytest_scbench.errors import ModelError
