@@ -21,6 +21,7 @@ import yaml
 from . import registry
 from .datasets.base import DatasetKeys, DatasetSpec
 from .errors import ScbenchError, SuiteError
+from .gating import Gate, parse_gate
 from .models.base import ModelAdapter
 from .models.resolve import build_adapter
 from .tasks.base import Task
@@ -39,11 +40,12 @@ TOP_KEYS = (
     "tasks",
     "exclude",
     "markers",
+    "expect",
 )
 MODEL_KEYS = ("name", "adapter", "device", "batch_size", "params")
 DATASET_KEY_FIELDS = ("label_key", "batch_key", "species_key", "condition_key", "control_value")
 DATASET_KEYS = ("name", "dataset", "path", "params", "members", *DATASET_KEY_FIELDS)
-TASK_KEYS = ("name", "task", "params")
+TASK_KEYS = ("name", "task", "params", "gate")
 EXCLUDE_KEYS = ("model", "dataset", "task")
 
 
@@ -74,8 +76,11 @@ class DatasetEntry:
 
 @dataclass(frozen=True)
 class TaskEntry:
+    """A task as a suite names it; ``gate`` says which of its metrics fail an item (gating.py)."""
+
     name: str
     task: Task
+    gate: Gate = Gate(None)
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,8 @@ class Suite:
     exclude: tuple[Mapping[str, frozenset[str]], ...] = ()
     markers: tuple[str, ...] = ()
     description: str = ""
+    #: The suite's ``expect:`` entries (expectations.py), checked as items of their own.
+    expectations: tuple[Any, ...] = ()
 
     def is_excluded(self, model: str, dataset: str, task: str) -> bool:
         names = {"model": model, "dataset": dataset, "task": task}
@@ -219,6 +226,7 @@ def parse_suite(raw: Any, path: Path) -> Suite:
                 f"task {task.name!r} needs datasets that set {needs}, and no dataset of this suite does",
             )
     markers = tuple(_name(ctx, f"markers[{i}]", m) for i, m in enumerate(_list(ctx, "markers", top.get("markers", []))))
+    expectations = _expectations(ctx, top.get("expect", []), models, datasets, tasks)
     return Suite(
         name=name,
         path=path,
@@ -231,7 +239,23 @@ def parse_suite(raw: Any, path: Path) -> Suite:
         exclude=exclude,
         markers=markers,
         description=description,
+        expectations=expectations,
     )
+
+
+def _expectations(
+    ctx: _Ctx, raw: Any, models: Sequence[ModelEntry], datasets: Sequence[DatasetEntry], tasks: Sequence[TaskEntry]
+) -> tuple[Any, ...]:
+    """The ``expect:`` entries, validated by expectations.py against this suite's names."""
+    from .expectations import parse_expectation
+
+    try:
+        return tuple(
+            parse_expectation(item, f"{ctx.path}: expect[{i}]", models, datasets, tasks)
+            for i, item in enumerate(_list(ctx, "expect", raw))
+        )
+    except ScbenchError as exc:
+        raise SuiteError(str(exc)) from None
 
 
 def _entries(ctx: _Ctx, key: str, raw: Any, parse: Callable[[_Ctx, str, Any], Any]) -> tuple[Any, ...]:
@@ -367,7 +391,11 @@ def _task_entry(ctx: _Ctx, where: str, raw: Any) -> TaskEntry:
         task = registry.tasks.get(task_name)(**params)
     except ScbenchError as exc:
         raise ctx.error(f"{where}.params", str(exc)) from None
-    return TaskEntry(name, task)
+    try:
+        gate = parse_gate(entry.get("gate"), task, f"{ctx.path}: {where}.gate")
+    except ScbenchError as exc:
+        raise SuiteError(str(exc)) from None
+    return TaskEntry(name, task, gate)
 
 
 def _exclude_rule(ctx: _Ctx, where: str, raw: Any, names: Mapping[str, set[str]]) -> dict[str, frozenset[str]]:

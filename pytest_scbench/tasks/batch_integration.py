@@ -62,6 +62,7 @@ class BatchIntegration(Task):
     """
 
     name = "batch_integration"
+    headlines = ("graph_connectivity", "ilisi", "silhouette_batch")
     requires_outputs = frozenset({"embedding"})
     requires_keys = frozenset({"label", "batch"})
     defaults: dict[str, Any] = {
@@ -82,6 +83,9 @@ class BatchIntegration(Task):
         check_positive(self.name, "kbet_max_tested", self.params["kbet_max_tested"], minimum=1)
         check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
         check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+
+    def metric_names(self) -> frozenset[str]:
+        return frozenset({"batch_entropy", "silhouette_batch", "ilisi", "graph_connectivity", "clisi", "kbet"})
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)
