@@ -18,7 +18,6 @@ import pytest
 
 from .errors import ScbenchError
 from .expectations import BASELINE, Check, evaluate, result_values
-from .result_store import ResultStore
 from .results import CaseResult
 from .session import ScbenchSession
 

@@ -124,9 +124,13 @@ def parse_expectation(
             raise ScbenchError(f"{where}.by: for within, 'by' goes inside it: within: {{of: ..., by: ...}}")
         within = raw["within"]
         if not isinstance(within, dict) or set(within) != set(WITHIN_KEYS):
-            raise ScbenchError(f"{where}.within: expected {{of: <model> or baseline, by: <number>}}, got {_short(within)}")
+            raise ScbenchError(
+                f"{where}.within: expected {{of: <model> or baseline, by: <number>}}, got {_short(within)}"
+            )
         of = within["of"]
-        other = BASELINE if of == BASELINE else _known(of, model_names, f"{where}.within.of", f"model (or {BASELINE!r})")
+        other = (
+            BASELINE if of == BASELINE else _known(of, model_names, f"{where}.within.of", f"model (or {BASELINE!r})")
+        )
         by = _number(within["by"], f"{where}.within.by", minimum=0.0)
     if other == model:
         raise ScbenchError(f"{where}: {model!r} is compared with itself; name another model or 'baseline'")
@@ -203,8 +207,17 @@ def evaluate(check: Check, value: float, other_value: float, direction: str) -> 
     else:
         required = f"{'>=' if sign > 0 else '<='} {-sign * e.by:+.4f}"
     other_label = f"{e.model} baseline" if e.other == BASELINE else e.other
-    rows = [[check.metric, f"{value:.4f}", f"{other_value:.4f}", f"{difference:+.4f}", required, direction,
-             "ok" if passed else "FAILED"]]
+    rows = [
+        [
+            check.metric,
+            f"{value:.4f}",
+            f"{other_value:.4f}",
+            f"{difference:+.4f}",
+            required,
+            direction,
+            "ok" if passed else "FAILED",
+        ]
+    ]
     lines = [
         f"{check.id}: {'' if passed else 'not true: '}{e.describe()} on {check.metric} "
         f"({check.case.dataset.name}, {check.case.task.name})",
@@ -225,8 +238,9 @@ def _chosen(allowed: frozenset[str] | None, name: str) -> bool:
 
 def _known(raw: Any, names: Sequence[str], where: str, kind: str) -> str:
     if not isinstance(raw, str) or raw not in names:
-        raise ScbenchError(f"{where}: unknown {kind} {_short(raw)}{_hint(str(raw), names)}; this suite has: "
-                           f"{', '.join(names)}")
+        raise ScbenchError(
+            f"{where}: unknown {kind} {_short(raw)}{_hint(str(raw), names)}; this suite has: {', '.join(names)}"
+        )
     return raw
 
 

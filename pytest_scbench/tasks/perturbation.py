@@ -110,7 +110,9 @@ class Perturbation(Task):
 
     def metric_names(self) -> frozenset[str]:
         n = self.params["n_top_genes"]
-        return frozenset({f"mse_top{n}_de", "mse_all", f"pearson_delta_top{n}_de", "pearson_delta_all", f"jaccard_top{n}_de"})
+        return frozenset(
+            {f"mse_top{n}_de", "mse_all", f"pearson_delta_top{n}_de", "pearson_delta_all", f"jaccard_top{n}_de"}
+        )
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         dataset = inputs.dataset
