@@ -130,6 +130,9 @@ def terminal_summary(tr: Any, state: ScbenchSession, exitstatus: int) -> None:
     for line in summary_grids(results):
         tr.write_line(line)
     _section(tr, "regressions", [_metric_lines(r, r.regressions()) for r in results], red=True)
+    _section(
+        tr, "changed beyond tolerance, not gated", [_metric_lines(r, r.changed()) for r in results], yellow=True
+    )
     _section(tr, "improvements beyond tolerance", [_metric_lines(r, r.improvements()) for r in results], green=True)
     missing = [r.id for r in results if r.missing() and r.outcome != "failed"]
     if missing and not state.options.update_baselines:

@@ -9,6 +9,8 @@ import pytest
 
 from .device import unavailable_reason
 from .errors import ScbenchError
+from .expect_items import ExpectItem
+from .expectations import checks
 from .report.text import failure_message
 from .results import CaseResult
 from .session import ScbenchSession
@@ -37,8 +39,14 @@ class SuiteFile(pytest.File):
         cases = suite.cases()
         if not cases:
             raise self.CollectError(f"{self.path}: exclude removes every combination; the suite has no item")
+        try:
+            suite_checks = checks(suite)
+        except ScbenchError as exc:
+            raise self.CollectError(str(exc)) from None
         for case in cases:
             yield BenchmarkItem.from_parent(self, name=case.id, case=case)
+        for check in suite_checks:
+            yield ExpectItem.from_parent(self, name=check.id, check=check, state=state)
         if state.options.speed:
             from .speed import speed_items
 
@@ -85,7 +93,7 @@ class BenchmarkItem(pytest.Item):
                 self.user_properties.append((f"{name}.baseline", verdict["baseline"]))
             self.user_properties.append((f"{name}.status", verdict["status"]))
         regressed = result.regressions()
-        missing = result.missing() if state.options.strict else []
+        missing = result.gated_missing() if state.options.strict else []
         if (regressed and not state.options.update_baselines) or missing:
             raise RegressionFailure(failure_message(result, strict=state.options.strict))
 

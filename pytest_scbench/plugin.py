@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from . import finish, progress, sharding
+from . import expect_items, finish, progress, sharding
 from .collected import collect_worker_output, record_selected, record_suites, share_worker_output
 from .device import DEVICE_CHOICES, valid_device_option
 from .errors import BaselineError, ScbenchError
@@ -22,6 +22,8 @@ from .items import RESULT_KEY, SESSION_KEY, BenchmarkItem, SuiteFile
 from .mlflow_log import DEFAULT_URI as DEFAULT_MLFLOW_URI
 from .mlflow_log import log_run, mlflow_missing
 from .progress_sink import configure_progress
+from .result_store import WORKERINPUT_KEY as RESULTS_DIR_KEY
+from .result_store import ResultStore
 from .results import CaseResult
 from .session import Options, ScbenchSession
 from .sharding import empty_shard, parse_shard
@@ -134,6 +136,9 @@ def pytest_configure(config: pytest.Config) -> None:
             state.shard = parse_shard(shard_text)
         except ValueError as exc:
             raise pytest.UsageError(f"--scbench-shard: {exc}") from None
+    results_dir = getattr(config, "workerinput", {}).get(RESULTS_DIR_KEY)
+    if results_dir:
+        state.result_store = ResultStore(Path(results_dir))
     config.stash[SESSION_KEY] = state
     config.stash[PROGRESS_KEY] = configure_progress(config)
     config.pluginmanager.register(RunHooks(config, state), "scbench-run")
@@ -146,6 +151,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(SESSION_KEY, None)
+    if state is not None and state.result_store is not None and not hasattr(config, "workerinput"):
+        state.result_store.remove()
     previous = config.stash.get(PROGRESS_KEY, None)
     if previous is not None:
         progress.restore(previous)
@@ -169,6 +177,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         state.shard_deselected += len(deselected)
         if deselected:
             config.hook.pytest_deselected(items=deselected)
+    expect_items.last(items)
 
 
 @pytest.hookimpl(trylast=True)
@@ -221,7 +230,14 @@ class RunHooks:
             return
         result = CaseResult.from_json(raw)
         result.outcome = report.outcome
-        self.state.results[result.id] = result
+        self.state.add_result(result)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist, in the controller: give each worker the folder where results are shared."""
+        if self.state.result_store is None:
+            self.state.result_store = ResultStore.create()
+        node.workerinput[RESULTS_DIR_KEY] = str(self.state.result_store.folder)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:

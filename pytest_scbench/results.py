@@ -77,6 +77,11 @@ class CaseResult:
     details: dict[str, Any] = field(default_factory=dict)
     durations: dict[str, Any] = field(default_factory=dict)
     baselines: str = ""
+    #: The metrics that fail the item when they regress (the task's headlines or the suite's ``gate:``).
+    gated: list[str] = field(default_factory=list)
+    #: The one metric shown for the item in grids and overviews; ``aggregates``: summary scores among its metrics.
+    headline: str = ""
+    aggregates: list[str] = field(default_factory=list)
     completed: bool = False
     outcome: str = ""
     message: str = ""
@@ -95,8 +100,22 @@ class CaseResult:
     def improvements(self) -> list[str]:
         return [m for m, v in self.verdicts.items() if v["status"] == "improved"]
 
+    def changed(self) -> list[str]:
+        """Metrics worse than their baseline beyond tolerance that do not gate the item."""
+        return [m for m, v in self.verdicts.items() if v["status"] == "changed"]
+
     def missing(self) -> list[str]:
         return [m for m, v in self.verdicts.items() if v["status"] == "missing"]
+
+    def gated_missing(self) -> list[str]:
+        """Gated metrics without a baseline: what ``--scbench-strict`` fails on."""
+        return [m for m in self.missing() if m in self.gated]
+
+    def shown_metric(self) -> str | None:
+        """The headline, or the first metric for a record that names none (an older report)."""
+        if self.headline and self.headline in self.metrics:
+            return self.headline
+        return next(iter(self.metrics), None)
 
 
 def lost_result(nodeid: str, message: str) -> CaseResult | None:

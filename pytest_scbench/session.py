@@ -20,10 +20,12 @@ from .datasets import default_data_dir
 from .datasets.base import Dataset, DatasetSpec
 from .device import wanted_device
 from .errors import ScbenchError, TaskError
+from .gating import apply_gate, headline_of
 from .limits import short_repr
 from .metrics.value import MetricValue
 from .models.base import RunContext
 from .outputs import Outputs, OutputStore
+from .result_store import ResultStore
 from .results import CaseResult, lost_result, summarise
 from .sharding import Shard
 from .suite import MAX_SEED, Case, ModelEntry, Suite
@@ -134,6 +136,8 @@ class ScbenchSession:
         self.suites: dict[str, dict[str, Any]] = {}
         #: Ids of the benchmark items selected to run (after -k, -m and the shard).
         self.selected: set[str] = set()
+        #: Under xdist, where the controller puts every result for expectation items (result_store.py).
+        self.result_store: ResultStore | None = None
 
     # -- shared resources ------------------------------------------------------------------
     def dataset(self, spec: DatasetSpec) -> Dataset:
@@ -184,7 +188,13 @@ class ScbenchSession:
         last_line = next((line for line in reversed(message.splitlines()) if line.strip()), "the item sent no result")
         result = lost_result(nodeid, last_line.strip())
         if result is not None and result.id not in self.results:
-            self.results[result.id] = result
+            self.add_result(result)
+
+    def add_result(self, result: CaseResult) -> None:
+        """Keep an item's result (in the controller), and share it with expectation items."""
+        self.results[result.id] = result
+        if self.result_store is not None:
+            self.result_store.put(result)
 
     # -- running one item ------------------------------------------------------------------
     def new_result(self, case: Case) -> CaseResult:
@@ -256,5 +266,10 @@ class ScbenchSession:
             case.suite.tolerance.for_metric,
             self.options.z,
         )
-        result.verdicts = {v.metric: v.to_json() for v in verdicts}
+        gate = case.task.gate
+        result.gated = gate.gated(summaries)
+        result.headline = headline_of(case.task.task, summaries) or ""
+        result.aggregates = [name for name in case.task.task.aggregates if name in summaries]
+        result.verdicts = apply_gate({v.metric: v.to_json() for v in verdicts}, result.gated)
         result.tolerances = {name: case.suite.tolerance.for_metric(name) for name in summaries}
+        gate.check_ran(case.id, summaries)

@@ -22,6 +22,7 @@ import yaml
 from . import registry
 from .datasets.base import DatasetKeys, DatasetSpec
 from .errors import ScbenchError, SuiteError
+from .gating import Gate, parse_gate
 from .limits import MAX_SUITE_BYTES, InputTooLarge, load_yaml_bounded, non_finite_in, short_repr
 from .models.base import ModelAdapter
 from .models.resolve import instantiate, is_path_param, output_params, resolve_adapter
@@ -41,11 +42,12 @@ TOP_KEYS = (
     "tasks",
     "exclude",
     "markers",
+    "expect",
 )
 MODEL_KEYS = ("name", "adapter", "device", "batch_size", "params")
 DATASET_KEY_FIELDS = ("label_key", "batch_key", "species_key", "condition_key", "control_value")
 DATASET_KEYS = ("name", "dataset", "path", "params", "members", *DATASET_KEY_FIELDS)
-TASK_KEYS = ("name", "task", "params")
+TASK_KEYS = ("name", "task", "params", "gate")
 EXCLUDE_KEYS = ("model", "dataset", "task")
 
 #: Longest name of a suite, model, data set or task (they make up test ids and file names).
@@ -82,8 +84,11 @@ class DatasetEntry:
 
 @dataclass(frozen=True)
 class TaskEntry:
+    """A task as a suite names it; ``gate`` says which of its metrics fail an item (gating.py)."""
+
     name: str
     task: Task
+    gate: Gate = Gate(None)
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,8 @@ class Suite:
     exclude: tuple[Mapping[str, frozenset[str]], ...] = ()
     markers: tuple[str, ...] = ()
     description: str = ""
+    #: The suite's ``expect:`` entries (expectations.py), checked as items of their own.
+    expectations: tuple[Any, ...] = ()
 
     def is_excluded(self, model: str, dataset: str, task: str) -> bool:
         names = {"model": model, "dataset": dataset, "task": task}
@@ -270,6 +277,7 @@ def parse_suite(raw: Any, path: Path, *, rootdir: Path | None = None, data_dir: 
                 f"task {task.name!r} needs datasets that set {needs}, and no dataset of this suite does",
             )
     markers = tuple(_name(ctx, f"markers[{i}]", m) for i, m in enumerate(_list(ctx, "markers", top.get("markers", []))))
+    expectations = _expectations(ctx, top.get("expect", []), models, datasets, tasks)
     return Suite(
         name=name,
         path=path,
@@ -282,7 +290,23 @@ def parse_suite(raw: Any, path: Path, *, rootdir: Path | None = None, data_dir: 
         exclude=exclude,
         markers=markers,
         description=description,
+        expectations=expectations,
     )
+
+
+def _expectations(
+    ctx: _Ctx, raw: Any, models: Sequence[ModelEntry], datasets: Sequence[DatasetEntry], tasks: Sequence[TaskEntry]
+) -> tuple[Any, ...]:
+    """The ``expect:`` entries, validated by expectations.py against this suite's names."""
+    from .expectations import parse_expectation
+
+    try:
+        return tuple(
+            parse_expectation(item, f"{ctx.path}: expect[{i}]", models, datasets, tasks)
+            for i, item in enumerate(_list(ctx, "expect", raw))
+        )
+    except ScbenchError as exc:
+        raise SuiteError(str(exc)) from None
 
 
 def _entries(ctx: _Ctx, key: str, raw: Any, parse: Callable[[_Ctx, str, Any], Any]) -> tuple[Any, ...]:
@@ -471,7 +495,11 @@ def _task_entry(ctx: _Ctx, where: str, raw: Any) -> TaskEntry:
         task = registry.tasks.get(task_name)(**params)
     except ScbenchError as exc:
         raise ctx.error(f"{where}.params", str(exc)) from None
-    return TaskEntry(name, task)
+    try:
+        gate = parse_gate(entry.get("gate"), task, f"{ctx.path}: {where}.gate")
+    except ScbenchError as exc:
+        raise SuiteError(str(exc)) from None
+    return TaskEntry(name, task, gate)
 
 
 def _exclude_rule(ctx: _Ctx, where: str, raw: Any, names: Mapping[str, set[str]]) -> dict[str, frozenset[str]]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from ..results import CaseResult
 
-MARKS = {"regressed": "▼", "improved": "▲", "missing": "?", "ok": ""}
+MARKS = {"regressed": "▼", "changed": "▽", "improved": "▲", "missing": "?", "ok": ""}
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]], align_right: Sequence[bool] | None = None) -> list[str]:
@@ -41,7 +41,7 @@ def verdict_table(result: CaseResult) -> list[str]:
                 _num(v["value"]),
                 _num(v["difference"], signed=True),
                 _num(v["tolerance"]),
-                v["status"].upper() if v["status"] != "ok" else "ok",
+                status_text(v["status"]),
             ]
         )
     return table(
@@ -51,10 +51,17 @@ def verdict_table(result: CaseResult) -> list[str]:
     )
 
 
+def status_text(status: str) -> str:
+    """How a verdict's status reads in a table: upper case when it moved, "changed, not gated" spelt out."""
+    if status == "changed":
+        return "changed, not gated"
+    return status.upper() if status != "ok" else "ok"
+
+
 def failure_message(result: CaseResult, strict: bool) -> str:
     """The message of a failing item: what regressed, against which file, as a table."""
     regressed = result.regressions()
-    missing = result.missing() if strict else []
+    missing = result.gated_missing() if strict else []
     parts = []
     if regressed:
         parts.append(f"{len(regressed)} metric(s) regressed: {', '.join(regressed)}")
@@ -67,12 +74,16 @@ def failure_message(result: CaseResult, strict: bool) -> str:
 
 
 def primary_metric(result: CaseResult) -> str | None:
-    """The metric shown for an item in the summary grid: the task's first."""
-    return next(iter(result.metrics), None)
+    """The metric shown for an item in the summary grid: its task's headline."""
+    return result.shown_metric()
 
 
 def summary_grids(results: Sequence[CaseResult]) -> list[str]:
-    """A model x task grid per (suite, dataset) with each task's first metric and a mark."""
+    """A model x task grid per (suite, dataset): each task's headline metric and a mark.
+
+    A mark names the metric it is about when that is not the headline
+    (``0.812▼nmi``: the headline ari is shown, nmi regressed).
+    """
     lines: list[str] = []
     groups: dict[tuple[str, str], list[CaseResult]] = {}
     for r in results:
@@ -87,8 +98,31 @@ def summary_grids(results: Sequence[CaseResult]) -> list[str]:
         lines += ["", f"{suite} / {dataset}"]
         lines += table(header, rows, [False] + [True] * len(tasks))
     if lines:
-        lines += ["", "▼ regressed  ▲ improved  ? no baseline  skip: skipped  ERR: error"]
+        lines += [
+            "",
+            "▼ regressed (gated)  ▽ worse, not gated  ▲ improved  ? no baseline  skip: skipped  ERR: error;"
+            " a metric named after a mark is not the headline",
+        ]
     return lines
+
+
+def cell_mark(result: CaseResult, headline: str | None) -> str:
+    """The worst status among an item's verdicts as a mark, with the metrics it is about.
+
+    The headline goes unnamed (its value is the one shown); other metrics are named,
+    the first one and how many more: ``▼nmi``, ``▼nmi+2``, ``▼`` (the headline itself).
+    """
+    for status in ("regressed", "changed", "improved", "missing"):
+        names = [m for m, v in result.verdicts.items() if v["status"] == status]
+        if not names:
+            continue
+        others = [m for m in names if m != headline]
+        if not others or status == "missing":
+            return MARKS[status]
+        if headline in names:
+            return f"{MARKS[status]}+{others[0]}" + (f"+{len(others) - 1}" if len(others) > 1 else "")
+        return MARKS[status] + others[0] + (f"+{len(others) - 1}" if len(others) > 1 else "")
+    return ""
 
 
 def _cell(result: CaseResult) -> str:
@@ -97,9 +131,7 @@ def _cell(result: CaseResult) -> str:
     name = primary_metric(result)
     if name is None:
         return "ERR"
-    statuses = {v["status"] for v in result.verdicts.values()}
-    mark = next((MARKS[s] for s in ("regressed", "improved", "missing") if s in statuses), "")
     value = result.metrics[name].get("value")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "ERR"
-    return f"{value:.3f}{mark}"
+    return f"{value:.3f}{cell_mark(result, name)}"

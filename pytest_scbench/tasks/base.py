@@ -51,16 +51,38 @@ class Task:
     parameter or a value of the wrong type is a :class:`TaskError` naming the task.
     ``requires_outputs`` are model outputs (see ``models.base.OUTPUT_KINDS``);
     ``requires_keys`` are data set roles (``label``, ``batch``, ``species``, ``condition``).
+
+    ``headlines`` are the task's headline metrics: a small set, gated by default (a
+    suite's ``gate:`` overrides it per task entry), the first of which is *the* headline
+    that the terminal grid, the heatmap, the Markdown summary and the HTML overview show.
+    Each is a template formatted with the task's parameters (``pearson_delta_top{n_top_genes}_de``).
+    ``aggregates`` are metrics that summarise others (scib-metrics' ``total``); the
+    overview shows them as columns of their own.
     """
 
     name: ClassVar[str] = ""
     requires_outputs: ClassVar[frozenset[str]] = frozenset()
     requires_keys: ClassVar[frozenset[str]] = frozenset()
     defaults: ClassVar[dict[str, Any]] = {}
+    headlines: ClassVar[tuple[str, ...]] = ()
+    aggregates: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **params: Any) -> None:
         merged = merge_params("task", self.name, params, self.defaults, TaskError)
         self.params: dict[str, Any] = merged
+
+    def headline_metrics(self) -> tuple[str, ...]:
+        """``headlines`` with this task's parameters filled in."""
+        return tuple(template.format(**self.params) for template in self.headlines)
+
+    def metric_names(self) -> frozenset[str] | None:
+        """Every metric name a run of this task can return, or None where it depends on the data.
+
+        A suite's ``gate:`` and ``expect:`` names are checked against it when the suite is
+        read; where it is None (label transfer between the species a data set holds) they
+        are checked against the item's metrics when it runs.
+        """
+        return None
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         raise NotImplementedError

@@ -63,6 +63,7 @@ class BatchIntegration(Task):
     """
 
     name = "batch_integration"
+    headlines = ("graph_connectivity", "ilisi", "silhouette_batch")
     requires_outputs = frozenset({"embedding"})
     requires_keys = frozenset({"label", "batch"})
     defaults: dict[str, Any] = {
@@ -83,6 +84,9 @@ class BatchIntegration(Task):
         check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
         check_positive(self.name, "sample_cells", self.params["sample_cells"], minimum=1)
         check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+
+    def metric_names(self) -> frozenset[str]:
+        return frozenset({"batch_entropy", "silhouette_batch", "ilisi", "graph_connectivity", "clisi", "kbet"})
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)

@@ -42,6 +42,7 @@ class Clustering(Task):
     name = "clustering"
     requires_outputs = frozenset({"embedding"})
     requires_keys = frozenset({"label"})
+    headlines = ("ari", "nmi")
     defaults: dict[str, Any] = {
         "n_neighbors": 15,
         "resolution": 1.0,
@@ -56,6 +57,9 @@ class Clustering(Task):
         check_positive(self.name, "resolution", self.params["resolution"])
         check_positive_list(self.name, "resolutions", self.params["resolutions"])
         check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+
+    def metric_names(self) -> frozenset[str]:
+        return frozenset({"ari", "nmi"})
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)

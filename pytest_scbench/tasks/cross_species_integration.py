@@ -53,6 +53,7 @@ class CrossSpeciesIntegration(Task):
     """
 
     name = "cross_species_integration"
+    headlines = ("mean_transfer_accuracy", "species_entropy")
     requires_outputs = frozenset({"embedding"})
     requires_keys = frozenset({"label", "species"})
     defaults: dict[str, Any] = {

@@ -43,6 +43,7 @@ class Embedding(Task):
     """
 
     name = "embedding"
+    headlines = ("asw_label",)
     requires_outputs = frozenset({"embedding"})
     requires_keys = frozenset({"label"})
     defaults: dict[str, Any] = {
@@ -59,6 +60,9 @@ class Embedding(Task):
         check_positive(self.name, "sample_cells", self.params["sample_cells"], minimum=1)
         check_positive(self.name, "reference_cells", self.params["reference_cells"], minimum=2)
         check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+
+    def metric_names(self) -> frozenset[str]:
+        return frozenset({"asw_label"})
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)

@@ -98,6 +98,7 @@ class LabelPrediction(Task):
     name = "label_prediction"
     requires_outputs = frozenset({"embedding"})
     requires_keys = frozenset({"label"})
+    headlines = ("mean_accuracy", "mean_macro_f1")
     defaults: dict[str, Any] = {
         "classifiers": list(CLASSIFIERS),
         "n_folds": 5,
@@ -118,6 +119,10 @@ class LabelPrediction(Task):
         check_positive(self.name, "rf_max_samples", self.params["rf_max_samples"], minimum=1)
         check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
         check_positive(self.name, "max_cells", self.params["max_cells"], minimum=2)
+
+    def metric_names(self) -> frozenset[str]:
+        names = {f"{c}_{s}" for c in ("mean", *self.params["classifiers"]) for s in SCORES}
+        return frozenset(names)
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)

@@ -100,12 +100,19 @@ class Perturbation(Task):
     name = "perturbation"
     requires_outputs = frozenset({"perturbation"})
     requires_keys = frozenset({"condition"})
+    headlines = ("pearson_delta_top{n_top_genes}_de", "mse_top{n_top_genes}_de")
     defaults: dict[str, Any] = {"n_top_genes": 20, "min_cells": 3, "controls": True}
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         check_positive(self.name, "n_top_genes", self.params["n_top_genes"], minimum=1)
         check_positive(self.name, "min_cells", self.params["min_cells"], minimum=2)
+
+    def metric_names(self) -> frozenset[str]:
+        n = self.params["n_top_genes"]
+        return frozenset(
+            {f"mse_top{n}_de", "mse_all", f"pearson_delta_top{n}_de", "pearson_delta_all", f"jaccard_top{n}_de"}
+        )
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         dataset = inputs.dataset

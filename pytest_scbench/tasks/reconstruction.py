@@ -34,6 +34,7 @@ class Reconstruction(Task):
     name = "reconstruction"
     requires_outputs = frozenset({"reconstruction"})
     requires_keys = frozenset()
+    headlines = ("pearson_masked", "mse_masked")
     defaults: dict[str, Any] = {"mask_fraction": 0.15, "controls": True}
 
     def __init__(self, **params: Any) -> None:
@@ -43,6 +44,9 @@ class Reconstruction(Task):
             raise TaskError(
                 f"task {self.name!r}: parameter 'mask_fraction' must be < 1, got {self.params['mask_fraction']!r}"
             )
+
+    def metric_names(self) -> frozenset[str]:
+        return frozenset({"mse_masked", "mae_masked", "pearson_masked"})
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         adata = inputs.dataset.adata
