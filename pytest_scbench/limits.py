@@ -17,8 +17,9 @@ import yaml
 
 #: Largest suite file read, in bytes. The shipped suites are a few KB.
 MAX_SUITE_BYTES = 1_000_000
-#: Largest number of YAML nodes (scalars, lists, mappings) once aliases are expanded.
-MAX_NODES = 100_000
+#: Largest number of YAML nodes (scalars, lists, mappings) once aliases are expanded: above
+#: what a file of MAX_SUITE_BYTES can spell out, so only aliases reach it.
+MAX_NODES = 1_000_000
 #: Deepest nesting of lists and mappings.
 MAX_DEPTH = 50
 #: Longest shown value in a message.

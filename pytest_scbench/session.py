@@ -103,9 +103,9 @@ def _number(raw: Any, name: str, kind: type, low: float, high: float) -> float |
     if not math.isfinite(value):
         raise pytest.UsageError(f"{option} must be a finite number, got {short_repr(raw)}{ini}")
     if value < low:
-        raise pytest.UsageError(f"{option} must be {low:g} or more, got {short_repr(raw)}{ini}")
+        raise pytest.UsageError(f"{option} must be {kind(low)} or more, got {short_repr(raw)}{ini}")
     if value > high:
-        raise pytest.UsageError(f"{option} must be at most {high:g}, got {short_repr(raw)}{ini}")
+        raise pytest.UsageError(f"{option} must be at most {kind(high)}, got {short_repr(raw)}{ini}")
     return value
 
 
