@@ -123,9 +123,10 @@ def _peek_var_names(path: Path) -> list[str] | None:
             else:
                 index = handle["var"].attrs.get("_index", "_index")
                 names = handle["var"][index][:200]
+        # Decoding is part of the peek: undecodable names are reported when the file is loaded.
+        return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
     except Exception:
         return None
-    return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
 
 
 def file_dataset(
