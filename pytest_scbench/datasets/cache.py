@@ -158,7 +158,7 @@ def cache_lock(path: Path) -> Iterator[bool]:
 
     In a cache that cannot be written (a shared cluster cache, a CI cache restored
     read-only) no lock can be taken: the caller reads what is there and builds the rest
-    in memory, without saving; one line per cache folder says so. Other failures to
+    in memory, without saving; one line per process says so. Other failures to
     create the folder are a :class:`DatasetError` naming it.
     """
     path = Path(path)
@@ -171,11 +171,10 @@ def cache_lock(path: Path) -> Iterator[bool]:
             raise DatasetError(
                 f"cannot use cache folder {path.parent}: {exc.strerror or exc}; set {DATA_DIR_ENV} to a writable folder"
             ) from None
-        root = str(path.parent)
-        if root not in _READ_ONLY_TOLD:
-            _READ_ONLY_TOLD.add(root)
+        if not _READ_ONLY_TOLD:  # once per process: every folder of a read-only cache would say the same
+            _READ_ONLY_TOLD.add(str(path.parent))
             Notices()(
-                f"the data cache folder {root} is not writable ({exc.strerror or type(exc).__name__}): "
+                f"the data cache is not writable ({path.parent}: {exc.strerror or type(exc).__name__}): "
                 "files found there are used, the others are built in memory and not saved"
             )
         yield False
