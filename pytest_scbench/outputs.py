@@ -12,7 +12,6 @@ an entry that is not provably the output asked for is never served.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +23,8 @@ from filelock import FileLock
 
 from . import cached_array
 from .datasets.base import Dataset, DatasetSpec
-from .errors import ModelError
+from .datasets.cache import is_read_only_error
+from .errors import ModelError, ScbenchError
 from .models.base import ModelAdapter, RunContext
 from .notices import Notices
 from .progress import step
@@ -116,8 +116,11 @@ class OutputStore:
             lock = FileLock(str(path) + ".lock")
             lock.acquire()
         except OSError as exc:
-            if not isinstance(exc, PermissionError) and exc.errno not in (errno.EROFS, errno.EACCES):
-                raise
+            if not is_read_only_error(exc):
+                raise ScbenchError(
+                    f"cannot use the output cache {self.cache_dir}: {exc.strerror or exc}; "
+                    "set SCBENCH_DATA_DIR (or --scbench-data-dir) to a usable folder, or pass --scbench-no-cache"
+                ) from None
             self._now_read_only(exc)
             return None
         return lock
