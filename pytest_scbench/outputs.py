@@ -101,10 +101,11 @@ class OutputStore:
             value, seconds = self._run(key, compute)
             try:
                 cached_array.write(path, value, want)
-            except PermissionError as exc:
-                self._now_read_only(exc)
             except OSError as exc:
-                self.notice(f"cannot save the {key[0]} to the cache ({exc.strerror or exc}); it is kept in memory")
+                if is_read_only_error(exc):
+                    self._now_read_only(exc)
+                else:  # a full disk, say: the run goes on with the output in memory
+                    self.notice(f"cannot save the {key[0]} to the cache ({exc.strerror or exc}); it is kept in memory")
             return value, seconds
         finally:
             lock.release()
@@ -150,15 +151,14 @@ class OutputStore:
                 except ModelError as exc:
                     raise cached_array.Rejected(f"it fails validation ({exc})") from None
         except cached_array.Rejected as reason:
-            action = "computing it again"
-            if delete:
+            if not delete:
+                action = "computing it in memory (the cache is read-only)"
+            else:
                 try:
                     cached_array.delete(path)
                     action = "deleted it, computing it again"
-                except OSError:
-                    action = "cannot delete it, computing it again in memory"
-            else:
-                action = "not using it, computing it in memory (the cache is read-only)"
+                except OSError as exc:
+                    action = f"cannot delete it ({exc.strerror or type(exc).__name__}), computing it again"
             self.notice(f"cached {want.kind} {path} is not used: {reason}; {action}")
             return None
         return value
