@@ -7,6 +7,7 @@ rule as the gate (:func:`pytest_scbench.baselines.judge`).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -119,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScbenchError as exc:
         print(f"scbench: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # an output that cannot be written, a folder that does not exist
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"scbench: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 def _list(what: str, paths: list[Path]) -> int:
@@ -184,6 +189,8 @@ def _load(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def _compare(old_path: Path, new_path: Path, default_tolerance: float, show_all: bool) -> int:
+    if not math.isfinite(default_tolerance) or default_tolerance < 0:
+        raise ScbenchError(f"--tolerance: expected a finite number >= 0, got {default_tolerance}")
     old, new = _load(old_path), _load(new_path)
     rows, regressions, improvements = [], 0, 0
     for item_id in sorted(set(old) & set(new)):

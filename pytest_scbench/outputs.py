@@ -12,7 +12,6 @@ an entry that is not provably the output asked for is never served.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +23,8 @@ from filelock import FileLock
 
 from . import cached_array
 from .datasets.base import Dataset, DatasetSpec
-from .errors import ModelError
+from .datasets.cache import is_read_only_error
+from .errors import ModelError, ScbenchError
 from .models.base import ModelAdapter, RunContext
 from .notices import Notices
 from .progress import step
@@ -101,10 +101,11 @@ class OutputStore:
             value, seconds = self._run(key, compute)
             try:
                 cached_array.write(path, value, want)
-            except PermissionError as exc:
-                self._now_read_only(exc)
             except OSError as exc:
-                self.notice(f"cannot save the {key[0]} to the cache ({exc.strerror or exc}); it is kept in memory")
+                if is_read_only_error(exc):
+                    self._now_read_only(exc)
+                else:  # a full disk, say: the run goes on with the output in memory
+                    self.notice(f"cannot save the {key[0]} to the cache ({exc.strerror or exc}); it is kept in memory")
             return value, seconds
         finally:
             lock.release()
@@ -116,8 +117,11 @@ class OutputStore:
             lock = FileLock(str(path) + ".lock")
             lock.acquire()
         except OSError as exc:
-            if not isinstance(exc, PermissionError) and exc.errno not in (errno.EROFS, errno.EACCES):
-                raise
+            if not is_read_only_error(exc):
+                raise ScbenchError(
+                    f"cannot use the output cache {self.cache_dir}: {exc.strerror or exc}; "
+                    "set SCBENCH_DATA_DIR (or --scbench-data-dir) to a usable folder, or pass --scbench-no-cache"
+                ) from None
             self._now_read_only(exc)
             return None
         return lock
@@ -147,15 +151,14 @@ class OutputStore:
                 except ModelError as exc:
                     raise cached_array.Rejected(f"it fails validation ({exc})") from None
         except cached_array.Rejected as reason:
-            action = "computing it again"
-            if delete:
+            if not delete:
+                action = "computing it in memory (the cache is read-only)"
+            else:
                 try:
                     cached_array.delete(path)
                     action = "deleted it, computing it again"
-                except OSError:
-                    action = "cannot delete it, computing it again in memory"
-            else:
-                action = "not using it, computing it in memory (the cache is read-only)"
+                except OSError as exc:
+                    action = f"cannot delete it ({exc.strerror or type(exc).__name__}), computing it again"
             self.notice(f"cached {want.kind} {path} is not used: {reason}; {action}")
             return None
         return value

@@ -35,7 +35,7 @@ def prepare_data(ref: str, fraction: float, seed: int, data_dir: Path) -> Prepar
         raise ScbenchError(f"--seed: expected a non-negative integer, got {seed}")
     entry = dataset_from_ref(ref)
     dataset = entry.spec.load(data_dir)
-    mask = masked_dataset(dataset.adata, dataset.name, fraction, seed, data_dir)
+    mask = masked_dataset(dataset.adata, dataset.name, fraction, seed, data_dir, fingerprint=dataset.fingerprint)
     assert mask.path is not None  # a data directory was given
     raw = raw_path(data_dir, cache_dirname(ref))
     return Prepared(dataset.name, raw if raw.exists() else None, mask.path, int(mask.rows.size))

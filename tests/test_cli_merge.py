@@ -70,7 +70,6 @@ def test_an_item_in_two_reports_with_the_same_result_is_kept_once(tmp_path: Path
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"version": 2}, "have different report format versions (1 and 2)"),
         (
             {"environment": {"packages": {"pytest-scbench": "0.2.0"}}},
             "have different pytest-scbench versions ('0.1.0' and '0.2.0')",

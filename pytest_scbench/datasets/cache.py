@@ -13,6 +13,7 @@ each file once.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -25,6 +26,7 @@ from filelock import FileLock
 
 from ..errors import DatasetError
 from ..filemode import keep_mode
+from ..notices import Notices
 from ..safepaths import component
 from .quiet import dependency_warnings_quiet
 
@@ -127,14 +129,7 @@ def cached_build(
 
     reader = read or (lambda p: read_h5ad(p, dataset=dataset))
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DatasetError(
-            f"dataset {dataset!r}: cannot create cache folder {path.parent}: {exc}; "
-            f"set {DATA_DIR_ENV} to a writable folder"
-        ) from exc
-    with FileLock(str(path) + ".lock"):
+    with cache_lock(path) as writable:
         if path.exists():
             try:
                 adata = reader(path)
@@ -143,5 +138,47 @@ def cached_build(
             if adata is not None and stamped_fingerprint(adata) == fingerprint:
                 return adata
         adata = stamp(build(), fingerprint)
-        write_h5ad_atomic(adata, path)
+        if writable:
+            write_h5ad_atomic(adata, path)
         return adata
+
+
+_READ_ONLY_TOLD: set[str] = set()
+
+
+def is_read_only_error(exc: OSError) -> bool:
+    """Whether ``exc`` says the cache cannot be written (permissions, a read-only mount)."""
+    return isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+@contextmanager
+def cache_lock(path: Path) -> Iterator[bool]:
+    """Hold the build lock of ``path``; yield whether the cache can be written.
+
+    In a cache that cannot be written (a shared cluster cache, a CI cache restored
+    read-only) no lock can be taken: the caller reads what is there and builds the rest
+    in memory, without saving; one line per process says so. Other failures to
+    create the folder are a :class:`DatasetError` naming it.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path) + ".lock")
+        lock.acquire()
+    except OSError as exc:
+        if not is_read_only_error(exc):
+            raise DatasetError(
+                f"cannot use cache folder {path.parent}: {exc.strerror or exc}; set {DATA_DIR_ENV} to a writable folder"
+            ) from None
+        if not _READ_ONLY_TOLD:  # once per process: every folder of a read-only cache would say the same
+            _READ_ONLY_TOLD.add(str(path.parent))
+            Notices()(
+                f"the data cache is not writable ({path.parent}: {exc.strerror or type(exc).__name__}): "
+                "files found there are used, the others are built in memory and not saved"
+            )
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()

@@ -139,9 +139,10 @@ def _peek_var_names(path: Path, n: int = 200) -> list[str] | None:
                     names = np.asarray(read_elem(element), dtype=object)[:n]
                 else:
                     names = element[:n]
+        # Decoding is part of the peek: undecodable names are reported when the file is loaded.
+        return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
     except Exception:
         return None
-    return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
 
 
 def file_dataset(

@@ -333,13 +333,12 @@ def h5t_for(dataset: Any, data_dir: Path | str) -> Path:
     Written on first use (atomically, under a lock) and rewritten when the data set's
     fingerprint changes; models that stream use it instead of the in-memory AnnData.
     """
-    from filelock import FileLock
+    import tempfile
 
-    from .cache import cache_dirname
+    from .cache import cache_dirname, cache_lock
 
     path = Path(data_dir) / cache_dirname(dataset.spec.name) / "data.h5t"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path) + ".lock"):
+    with cache_lock(path) as writable:
         if path.exists():
             try:
                 with h5py.File(path, "r") as handle:
@@ -347,4 +346,6 @@ def h5t_for(dataset: Any, data_dir: Path | str) -> Path:
                         return path
             except OSError:
                 pass  # unreadable: rewritten below
+        if not writable:  # a read-only cache: a private copy for this process
+            path = Path(tempfile.mkdtemp(prefix="scbench-h5t-")) / "data.h5t"
         return write_h5t(dataset.adata, path, attrs={"scbench_fingerprint": dataset.fingerprint})

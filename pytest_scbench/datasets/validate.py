@@ -141,6 +141,11 @@ def _check_counts(adata: AnnData, report: ValidationReport, fail) -> None:
             )
     totals = np.asarray(X.sum(axis=1)).reshape(-1)
     report.n_empty_cells = int((totals == 0).sum())
+    if report.n_empty_cells == adata.n_obs:
+        raise fail(
+            f"X holds no counts at all (every entry of its {adata.n_obs} x {adata.n_vars} values is 0); "
+            "the counts are elsewhere (raw.X, a layer?) or the file was written empty"
+        )
     if report.n_empty_cells:
         report.warnings.append(f"{report.n_empty_cells} of {adata.n_obs} cells have no counts")
 

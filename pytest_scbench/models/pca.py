@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy import sparse
 
 from ..datasets.base import Dataset
 from ..errors import ModelError
@@ -44,7 +45,20 @@ class PCA(ModelAdapter):
                 f"model {self.name!r} on dataset {dataset.name!r}: PCA needs at least 2 cells "
                 f"and 2 genes, got {data.n_obs} cells x {data.n_vars} genes"
             )
+        X = data.X
+        spread = X.max(axis=0) - X.min(axis=0) if not sparse.issparse(X) else (X.max(axis=0) - X.min(axis=0)).toarray()
+        if not np.any(np.asarray(spread) > 0):
+            raise ModelError(
+                f"model {self.name!r} on dataset {dataset.name!r}: no gene varies across the "
+                f"{data.n_obs} cells (after normalisation and gene selection), so there are no principal components"
+            )
         import scanpy as sc
+        from scipy.sparse.linalg import ArpackError, ArpackNoConvergence
 
-        sc.pp.pca(data, n_comps=n_comps, svd_solver="arpack", random_state=ctx.seed)
+        try:
+            sc.pp.pca(data, n_comps=n_comps, svd_solver="arpack", random_state=ctx.seed)
+        except (ArpackError, ArpackNoConvergence) as exc:
+            raise ModelError(
+                f"model {self.name!r} on dataset {dataset.name!r}: PCA (ARPACK) failed: {str(exc)[:200]}"
+            ) from None
         return np.asarray(data.obsm["X_pca"], dtype=np.float32)

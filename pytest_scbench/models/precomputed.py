@@ -44,9 +44,45 @@ from ..datasets.quiet import dependency_warnings_quiet
 from ..errors import ModelError
 from ..registry import register_model
 from .base import OUTPUT_KINDS, ModelAdapter, RunContext
-from .preprocess import dense
 
 _SUFFIXES = {".h5ad", ".npy", ".npz"}
+
+
+_PICKLED = (
+    "holds Python objects (an object array, saved with pickle); pytest-scbench never unpickles a file, "
+    "since loading a pickle runs code: save the numbers, e.g. np.save(path, embedding.astype('float32'))"
+)
+
+
+def _first(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:200]
+
+
+def _load_npy(path: Path, where: str) -> np.ndarray:
+    """``np.load`` without pickle; a pickled or damaged file is a :class:`ModelError`."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise ModelError(f"{where}: {_PICKLED}") from None
+        raise ModelError(f"{where}: is not a readable .npy array ({_first(exc)})") from None
+    except (OSError, EOFError) as exc:
+        raise ModelError(f"{where}: is not a readable .npy array ({type(exc).__name__}: {_first(exc)})") from None
+
+
+def _numeric(values: object, where: str) -> np.ndarray:
+    """``values`` as an array of real numbers; strings, objects or booleans are a :class:`ModelError`."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "iuf":
+        kind = {"U": "strings", "S": "bytes", "O": "Python objects", "b": "booleans", "c": "complex numbers"}
+        what = kind.get(array.dtype.kind, array.dtype.name)
+        if array.dtype.kind == "O" and array.size and isinstance(array.flat[0], (str, bytes)):
+            what = "strings"
+        raise ModelError(
+            f"{where}: the embedding holds {what} "
+            f"(dtype {array.dtype}), not numbers"
+        )
+    return array
 
 
 def align(found: Sequence[str], wanted: Sequence[str], *, where: str, what: str = "cells") -> np.ndarray | None:
@@ -128,12 +164,12 @@ class Precomputed(ModelAdapter):
         suffix = path.suffix.lower()
         names: np.ndarray | None
         if suffix == ".npy":
-            values, names = np.load(path, allow_pickle=False), None
+            values, names = _load_npy(path, where), None
         elif suffix == ".npz":
             values, names = self._read_npz(path, where)
         else:
             values, names = self._read_h5ad_obsm(path, where)
-        values = np.asarray(values)
+        values = _numeric(values, where)
         if values.ndim != 2:
             raise ModelError(f"{where}: the embedding must be 2-dimensional, got shape {values.shape}")
         if names is None:
@@ -180,14 +216,21 @@ class Precomputed(ModelAdapter):
 
     # -- readers ------------------------------------------------------------------------
     def _read_npz(self, path: Path, where: str) -> tuple[np.ndarray, np.ndarray | None]:
-        with np.load(path, allow_pickle=False) as archive:
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except Exception as exc:  # noqa: BLE001 - a damaged archive: numpy and zipfile raise many kinds
+            raise ModelError(f"{where}: is not a readable .npz archive ({type(exc).__name__}: {_first(exc)})") from None
+        with archive:
             arrays = [k for k in archive.files if k != "obs_names"]
             key = _choose(self.params["key"], arrays, where, "arrays", "key")
             try:
                 names = archive["obs_names"] if "obs_names" in archive.files else None
             except ValueError as exc:  # an object array would need pickle
                 raise ModelError(f"{where}: 'obs_names' must be a string array (saved without pickle): {exc}") from exc
-            return archive[key], names
+            try:
+                return archive[key], names
+            except ValueError:
+                raise ModelError(f"{where}: array {key!r} {_PICKLED}") from None
 
     def _read_h5ad_obsm(self, path: Path, where: str) -> tuple[np.ndarray, np.ndarray]:
         import h5py
@@ -205,7 +248,9 @@ class Precomputed(ModelAdapter):
             raise ModelError(f"{where}: cannot be read as .h5ad: {exc}") from exc
         if isinstance(values, pd.DataFrame):
             values = values.to_numpy()
-        return dense(values), names
+        if sparse.issparse(values):
+            values = values.toarray()
+        return np.asarray(values), names
 
     def _read_h5ad(self, where: str) -> AnnData:
         import anndata

@@ -6,18 +6,16 @@ Items are sorted by id, so a run under ``-n 2`` writes the same report as ``-n 0
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..baselines import write_json_atomic
-from ..errors import ScbenchError
 from ..results import CaseResult
+from .schema import FORMAT, REPORT_VERSION, ReportError, load_report
 
-REPORT_VERSION = 1
-FORMAT = "pytest-scbench-report"
+__all__ = ["FORMAT", "REPORT_VERSION", "ReportError", "build_report", "read_report", "write_report"]
 
 
 def build_report(
@@ -67,17 +65,9 @@ def write_report(path: Path, report: dict[str, Any]) -> None:
 
 
 def read_report(path: Path) -> dict[str, Any]:
-    """A report written by ``--scbench-json``; a :class:`ScbenchError` naming the file otherwise."""
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScbenchError(f"{path}: cannot read report: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ScbenchError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise ScbenchError(f"{path}: not a pytest-scbench JSON report (written by --scbench-json)")
-    for k, item in enumerate(raw.get("items", [])):
-        missing = [key for key in ("id", "suite", "model", "dataset", "task") if key not in item]
-        if missing:
-            raise ScbenchError(f"{path}: items[{k}] lacks {', '.join(missing)}")
-    return raw
+    """A report written by ``--scbench-json``, every field checked (:mod:`.schema`).
+
+    Anything else (unreadable, not JSON, another format or version, a field of the wrong
+    type, a non-finite number) is a :class:`ReportError` naming the file and the field.
+    """
+    return load_report(path)

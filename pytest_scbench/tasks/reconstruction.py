@@ -50,7 +50,14 @@ class Reconstruction(Task):
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         adata = inputs.dataset.adata
-        mask = masked_dataset(adata, inputs.dataset.name, self.params["mask_fraction"], inputs.seed, inputs.data_dir)
+        mask = masked_dataset(
+            adata,
+            inputs.dataset.name,
+            self.params["mask_fraction"],
+            inputs.seed,
+            inputs.data_dir,
+            fingerprint=inputs.dataset.fingerprint,
+        )
         try:
             predicted = inputs.outputs.reconstruction(mask.masked, mask.mask_id)
         except ModelError as exc:

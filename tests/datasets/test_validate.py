@@ -125,7 +125,7 @@ def _write(tmp_path: Path) -> Path:
 def test_file_dataset_loads_a_good_file(tmp_path: Path) -> None:
     path = _write(tmp_path)
     spec = file_dataset("mine", path, DatasetKeys(label_key="cell_type"))
-    assert spec.gene_id_type == "symbol" and spec.fingerprint.startswith("file:")
+    assert spec.gene_id_type == "symbol" and spec.fingerprint.startswith("file-sha256-")
     data = spec.load(tmp_path)
     assert data.adata.shape == (3, 6) and sp.issparse(data.adata.X) is False
     assert data.adata.X.dtype == np.float32

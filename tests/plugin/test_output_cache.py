@@ -22,6 +22,7 @@ import pytest
 
 from pytest_scbench import cached_array, registry
 
+from ..permissions import no_override_prefix
 from .conftest import write_suite
 
 TINY = Path(__file__).parents[2] / "fixtures" / "pbmc68k_tiny.h5ad"
@@ -133,19 +134,6 @@ def test_a_dataset_rewritten_with_same_size_and_mtime_gets_fresh_outputs(tiny: p
     assert len(list(folder.glob("*.npy"))) == 2  # one per content of the file, the old one untouched
 
 
-def _no_override_prefix() -> list[str]:
-    """How to run a command that file modes bind: as is (not root), or root without CAP_DAC_OVERRIDE."""
-    if os.geteuid() != 0:
-        return []
-    capsh = shutil.which("capsh")
-    if capsh is None:
-        pytest.skip("running as root and capsh is not installed: cannot drop the permission override")
-    probe = subprocess.run([capsh, "--drop=cap_dac_override", "--", "-c", "true"], capture_output=True)
-    if probe.returncode != 0:
-        pytest.skip(f"running as root and capsh cannot drop cap_dac_override: {probe.stderr.decode()[:200]}")
-    return [capsh, "--drop=cap_dac_override", "--", "-c"]
-
-
 def _read_only(root: Path) -> None:
     for folder, _dirs, files in os.walk(root):
         for name in files:
@@ -156,7 +144,7 @@ def _read_only(root: Path) -> None:
 
 
 def test_a_read_only_prewarmed_cache_is_read_and_the_rest_computed_in_memory(tiny: pytest.Pytester) -> None:
-    prefix = _no_override_prefix()
+    prefix = no_override_prefix()
     _, before = run(tiny, "first.json")
     write_suite(tiny, SUITE.replace("[random, pca]", "[random, pca, hvg]"), "cachet")  # hvg is not cached
     cache = tiny.path / "cache"
