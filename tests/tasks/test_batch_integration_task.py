@@ -35,6 +35,8 @@ def test_metrics_match_scib_metrics(separated) -> None:
     assert value["silhouette_batch"] == pytest.approx(
         float(scib_metrics.silhouette_batch(X, labels, batch)), abs=1e-5
     )
+    nr50 = NeighborsResults(indices=g.indices[:, :50], distances=g.distances[:, :50])
+    assert value["kbet"] == pytest.approx(float(scib_metrics.kbet_per_label(nr50, batch, labels)), abs=1e-5)
     assert set(result.details["kbet_per_label"]) == set(np.unique(labels))
     assert set(result.controls) == NAMES
 
@@ -83,8 +85,8 @@ def test_above_the_exact_limit_neighbourhood_metrics_are_estimated_on_a_sample(m
     full = BatchIntegration(controls=False).run(inputs_for(dataset, X))
     GRAPHS.clear()
     monkeypatch.setattr(graph, "EXACT_MAX_CELLS", 1500)
-    sampled = BatchIntegration(controls=False, max_cells=1000).run(inputs_for(dataset, X))
-    again = BatchIntegration(controls=False, max_cells=1000).run(inputs_for(dataset, X))
+    sampled = BatchIntegration(controls=False, max_cells=1000, sample_cells=1000).run(inputs_for(dataset, X))
+    again = BatchIntegration(controls=False, max_cells=1000, sample_cells=1000).run(inputs_for(dataset, X))
     assert {n: m.value for n, m in sampled.metrics.items()} == {n: m.value for n, m in again.metrics.items()}
     for name in ("batch_entropy", "ilisi", "clisi", "graph_connectivity"):
         assert sampled.metrics[name].value == pytest.approx(full.metrics[name].value, abs=0.03), name
