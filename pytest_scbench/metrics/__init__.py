@@ -2,7 +2,7 @@
 
 Families: :mod:`.clustering` (ARI, NMI), :mod:`.silhouette` (label and batch ASW),
 :mod:`.classification` (accuracy, macro F1/precision/recall, OvR AUROC),
-:mod:`.neighborhood` (batch entropy, LISI, kBET, graph connectivity, on a shared kNN
+:mod:`.neighborhood` (entropy per cell, LISI, kBET, graph connectivity, on a shared kNN
 graph), :mod:`.expression` (MSE, MAE, Pearson, Jaccard). :mod:`.value` holds the
 direction-carrying :class:`MetricValue`.
 """
@@ -12,8 +12,8 @@ from .clustering import adjusted_rand_index, normalized_mutual_info
 from .encoding import encode
 from .expression import jaccard, mae, mse, pearson, top_k
 from .neighborhood import (
-    batch_entropy,
     clisi,
+    entropy_per_cell,
     graph_connectivity,
     ilisi,
     kbet_acceptance,
@@ -31,10 +31,10 @@ __all__ = [
     "Direction",
     "MetricValue",
     "adjusted_rand_index",
-    "batch_entropy",
     "classification_scores",
     "clisi",
     "encode",
+    "entropy_per_cell",
     "graph_connectivity",
     "higher",
     "ilisi",

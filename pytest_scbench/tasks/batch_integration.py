@@ -8,8 +8,8 @@ import numpy as np
 
 from ..graph import KnnGraph
 from ..metrics import (
-    batch_entropy,
     clisi,
+    entropy_per_cell,
     graph_connectivity,
     higher,
     ilisi,
@@ -17,7 +17,7 @@ from ..metrics import (
     lisi_weights,
     silhouette_batch,
 )
-from ..metrics.neighborhood import KBET_MAX_TESTED
+from ..metrics.neighborhood import ENTROPY_NEIGHBORS, KBET_MAX_TESTED
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import (
@@ -42,11 +42,12 @@ class BatchIntegration(Task):
 
     Metrics (all higher is better, in [0, 1]):
 
-    * ``batch_entropy``: normalised entropy of batches among each cell's
-      ``lisi_neighbors`` (90) neighbours, averaged (cz-benchmarks' entropy per cell,
-      which uses 200 HNSW neighbours); above 100,000 cells (``graph.EXACT_MAX_CELLS``),
-      averaged over a seeded label-stratified sample of ``max_cells`` cells whose
-      neighbours are searched exactly among all cells, as for ``ilisi`` and ``clisi``;
+    * ``entropy_per_cell``: cz-benchmarks' entropy per cell
+      (:func:`~pytest_scbench.metrics.entropy_per_cell`): normalised entropy of batches
+      among each cell's ``entropy_neighbors`` (200) exact nearest neighbours, averaged;
+      above 100,000 cells (``graph.EXACT_MAX_CELLS``), averaged over a seeded
+      label-stratified sample of ``max_cells`` cells whose neighbours are searched
+      exactly among all cells, as for ``ilisi`` and ``clisi``;
     * ``silhouette_batch``: 1 - |batch silhouette| within each label (scib-metrics);
       above ``max_cells`` cells, estimated on a seeded sample (see ``embedding``);
     * ``ilisi``: scaled median iLISI on 90 neighbours, perplexity 30 (scib-metrics);
@@ -66,6 +67,7 @@ class BatchIntegration(Task):
     requires_keys = frozenset({"label", "batch"})
     defaults: dict[str, Any] = {
         "lisi_neighbors": 90,
+        "entropy_neighbors": ENTROPY_NEIGHBORS,
         "connectivity_neighbors": 15,
         "kbet_alpha": 0.05,
         "kbet_max_tested": KBET_MAX_TESTED,
@@ -77,6 +79,7 @@ class BatchIntegration(Task):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         check_positive(self.name, "lisi_neighbors", self.params["lisi_neighbors"], minimum=4)
+        check_positive(self.name, "entropy_neighbors", self.params["entropy_neighbors"], minimum=2)
         check_positive(self.name, "connectivity_neighbors", self.params["connectivity_neighbors"], minimum=2)
         check_positive(self.name, "kbet_alpha", self.params["kbet_alpha"])
         check_positive(self.name, "kbet_max_tested", self.params["kbet_max_tested"], minimum=1)
@@ -91,7 +94,8 @@ class BatchIntegration(Task):
         require_groups(inputs, self.name, batch)
         lisi_k, conn_k = self.params["lisi_neighbors"], self.params["connectivity_neighbors"]
         max_cells = self.params["max_cells"]
-        near = neighbourhoods(inputs, X, lisi_k, labels.codes, max_cells)
+        near_k = max(lisi_k, self.params["entropy_neighbors"])
+        near = neighbourhoods(inputs, X, near_k, labels.codes, max_cells)
         knn = graph(inputs, X, conn_k)
         scores, details = self.score(X, knn, near, labels, batch, inputs.seed)
         if np.isnan(scores["silhouette_batch"]):
@@ -109,7 +113,7 @@ class BatchIntegration(Task):
             controls, _ = self.score(
                 Xc,
                 control_graph(Xc, conn_k, inputs.seed),
-                neighbourhoods(inputs, Xc, lisi_k, codes.codes, max_cells, control=True),
+                neighbourhoods(inputs, Xc, near_k, codes.codes, max_cells, control=True),
                 codes,
                 batch.take(rows),
                 inputs.seed,
@@ -140,7 +144,7 @@ class BatchIntegration(Task):
             max_tested=self.params["kbet_max_tested"],
         )
         scores = {
-            "batch_entropy": batch_entropy(lisi_graph, batch.codes),
+            "entropy_per_cell": entropy_per_cell(near.with_k(self.params["entropy_neighbors"]), batch.codes),
             "silhouette_batch": silhouette_batch(
                 X, labels.codes, batch.codes, sample_size=self.params["max_cells"], seed=seed
             ),
