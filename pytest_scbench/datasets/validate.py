@@ -110,23 +110,22 @@ def validate_expression(
 ) -> ValidationReport:
     """Check the expression half: counts in ``X`` and gene identifiers in ``var_names``.
 
-    ``reader`` names who needs them (``"model 'pca'"``, ``"task 'reconstruction'"``); it
-    starts every fatal message, so a suite that adds an expression model to an
+    ``reader`` names who needs them (``"model 'pca'"``, ``"task 'reconstruction'"``);
+    every fatal message names it, so a suite that adds an expression model to an
     embedding-only file learns which entry needs the genes.
     """
     where = _where(spec, path)
-    if reader is not None:
-        where = f"{reader} reads the expression matrix of {where}, but it"
+    needed = "" if reader is None else f"; {reader} reads X and var_names"
 
     def fail(problem: str) -> DatasetError:
-        return DatasetError(f"{where}: {problem}")
+        return DatasetError(f"{where}: {problem}{needed}")
 
     report = ValidationReport(int(adata.n_obs), int(adata.n_vars), spec.gene_id_type)
     if adata.n_obs == 0 or adata.n_vars == 0 or adata.X is None:
         raise fail(
             f"has no cells or no genes (shape {adata.n_obs} x {adata.n_vars}"
-            f"{', no X' if adata.X is None else ''}); only models that read obsm "
-            "(precomputed) run on an embedding-only file"
+            f"{', no X' if adata.X is None else ''}): an embedding-only file serves models "
+            "that read obsm (precomputed) only"
         )
     _check_counts(adata, report, fail)
     _check_genes(adata, spec, report, fail)
