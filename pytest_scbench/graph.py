@@ -310,6 +310,10 @@ def _self_first(
             dist.pop()
         indices[i] = [cell, *row]
         distances[i] = [0.0, *dist]
+    # A cell's distance to itself is 0; the blocked float32 search can return ~1e-4
+    # instead, which would become UMAP's rho (scanpy zeroes it too, so its connectivities
+    # and its Leiden clusters are those of the exact 0).
+    distances[:, 0] = 0.0
     return indices, distances
 
 
