@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from ..metrics import classification_scores, higher
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
-from .common import control_embedding, embedding, encoded, fail
+from .common import control_details, control_embedding, embedding, encoded, fail, positive_controls
 from .params import check_choices, check_positive
 
 #: Score names, in the order reported; metric names are ``<classifier>_<score>`` and
@@ -98,7 +98,10 @@ class LabelPrediction(Task):
     noise sit at chance level whatever the number of cells (on 20,000 cells of 10
     classes, mean accuracy 0.081 and 0.094 for two seeds at 500 cells, 0.107 and 0.093
     at 1,000), and the forest grows full-depth trees on noise, so the control at 1,000
-    cells took 1.6 s, at 500 1.1 s.
+    cells took 1.6 s, at 500 1.1 s. The positive controls, the labels embedded
+    (:func:`.common.positive_control_embeddings`), are scored on the same cells
+    (``details["positive_controls"]``), and each metric scaled between the negative
+    and the positive controls is ``details["scaled_between_controls"]``.
 
     ``rf_max_samples`` (None: scikit-learn's and cz-benchmarks' bootstrap of every
     training cell) and ``rf_trees`` (100) are opt-in departures from that definition:
@@ -152,7 +155,14 @@ class LabelPrediction(Task):
         if self.params["controls"]:
             sub = self._subset(y, self.params["control_max_cells"], inputs.seed)
             Xc = control_embedding((sub.size, X.shape[1]), inputs.seed)
-            controls, _ = self.evaluate(Xc, y[sub], len(class_names), self._folds(y[sub], inputs.seed), inputs.seed)
+            folds_c = self._folds(y[sub], inputs.seed)
+            controls, _ = self.evaluate(Xc, y[sub], len(class_names), folds_c, inputs.seed)
+
+            def score_positive(kind: str, Xp: np.ndarray) -> dict[str, float]:
+                return self.evaluate(Xp, y[sub], len(class_names), folds_c, inputs.seed)[0]
+
+            positive = positive_controls(y[sub], inputs.seed, score_positive)
+            details.update(control_details(scores, controls, positive))
         return TaskResult(
             metrics={name: higher(value) for name, value in scores.items()},
             details=details,
