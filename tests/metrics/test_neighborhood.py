@@ -98,7 +98,7 @@ def test_graph_connectivity_matches_scib(cells) -> None:
     )
 
 
-def test_batch_entropy_extremes() -> None:
+def test_entropy_per_cell_extremes() -> None:
     n = 300
     batch = np.arange(n) % 3
     # batches as three far-apart blobs: every neighbourhood is pure
