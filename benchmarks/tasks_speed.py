@@ -49,7 +49,7 @@ SHARED = {
         "scib": "silhouette_batch",
         "cz": "batch_integration.silhouette_batch",
     },
-    "batch_entropy": {"ours": "batch_integration.batch_entropy", "cz": "batch_integration.entropy_per_cell"},
+    "entropy_per_cell": {"ours": "batch_integration.entropy_per_cell", "cz": "batch_integration.entropy_per_cell"},
     "ilisi": {"ours": "batch_integration.ilisi", "scib": "ilisi"},
     "clisi": {"ours": "batch_integration.clisi", "scib": "clisi"},
     "kbet": {"ours": "batch_integration.kbet", "scib": "kbet"},

@@ -235,6 +235,7 @@ class Outputs:
                     )
                 raw = np.vstack(parts)
             else:
+                self._require_expression()
                 with step(f"embedding {self.dataset.name} with {self.model.name}", total=self.dataset.n_obs):
                     raw = self.model.embed(self.dataset, self.ctx)
             return self._validate("embedding", raw, (self.dataset.n_obs, None))
@@ -245,6 +246,7 @@ class Outputs:
         """The model's full expression matrix predicted from ``masked`` (id ``mask_id``)."""
 
         def compute() -> np.ndarray:
+            self._require_expression()
             with step(f"reconstructing {self.dataset.name} with {self.model.name}", total=masked.n_obs):
                 raw = self.model.reconstruct(self.dataset, masked, self.ctx)
             return self._validate("reconstruction", raw, (masked.n_obs, masked.n_vars))
@@ -261,12 +263,18 @@ class Outputs:
         extra = hashlib.sha256("\x1f".join(conditions).encode()).hexdigest()[:12]
 
         def compute() -> np.ndarray:
+            self._require_expression()
             controls = self.dataset.controls()
             with step(f"predicting {len(conditions)} perturbations of {self.dataset.name} with {self.model.name}"):
                 raw = self.model.predict_perturbation(controls, conditions, self.ctx)
             return self._validate("perturbation", raw, (len(conditions), self.dataset.adata.n_vars))
 
         return self._get("perturbation", extra, compute, (len(conditions), self.dataset.adata.n_vars))
+
+    def _require_expression(self) -> None:
+        """Validate X and the gene ids before a model that reads them runs (names it)."""
+        if getattr(self.model, "reads_expression", True):
+            self.dataset.require_expression(f"model {self.model.name!r}")
 
     def _validate(self, kind: str, raw: object, shape: tuple[int | None, int | None]) -> np.ndarray:
         where = f"model {self.model.name!r} on dataset {self.dataset.name!r}"

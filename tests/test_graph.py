@@ -7,7 +7,7 @@ import pytest
 from scipy.sparse import coo_matrix
 from umap.umap_ import fuzzy_simplicial_set
 
-from pytest_scbench.graph import GraphCache, compute_knn, sampled_knn, umap_connectivities
+from pytest_scbench.graph import PREFETCH_K, GraphCache, compute_knn, sampled_knn, umap_connectivities
 
 
 def _points(n: int = 300, d: int = 5, seed: int = 0) -> np.ndarray:
@@ -99,13 +99,13 @@ def test_auto_is_exact_up_to_the_limit_then_hnsw(monkeypatch: pytest.MonkeyPatch
 
 def test_cache_searches_once_per_key() -> None:
     cache = GraphCache(size=2)
-    X = _points(200)
+    X = _points(PREFETCH_K + 100)
     g15 = cache.get("emb:a", X, 15)
     g90 = cache.get("emb:a", X, 90)
     assert g15.k == 15 and g90.k == 90
     np.testing.assert_array_equal(g90.indices[:, :15], g15.indices)
     assert cache.searches == {("emb:a", 0): 1}
-    cache.get("emb:a", X, 150)  # more neighbours than prefetched: one new search
+    cache.get("emb:a", X, PREFETCH_K + 50)  # more neighbours than prefetched: one new search
     assert cache.searches[("emb:a", 0)] == 2
     cache.get("emb:b", X, 15)
     cache.get("emb:c", X, 15)  # evicts emb:a (size 2)

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from anndata import AnnData
 
 from ..errors import DatasetError
 from .quiet import dependency_warnings_quiet
+
+if TYPE_CHECKING:
+    from .validate import ValidationReport
 
 #: The roles a task can ask a data set for, and the spec field holding each one's obs column.
 ROLES: dict[str, str] = {
@@ -116,10 +120,16 @@ class DatasetSpec:
 
 @dataclass
 class Dataset:
-    """A loaded data set: its spec and an AnnData with raw counts in ``X``."""
+    """A loaded data set: its spec and an AnnData with raw counts in ``X``.
+
+    Loading checks what every reader needs (cells, obs keys); ``X`` and the gene ids are
+    checked by :meth:`require_expression` for the models and tasks that read them, so an
+    embedding-only file (``obsm`` and ``obs``) serves a suite of precomputed models.
+    """
 
     spec: DatasetSpec
     adata: AnnData
+    _expression: ValidationReport | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -153,6 +163,19 @@ class Dataset:
                 f"columns are {sorted(map(str, self.adata.obs.columns))}"
             )
         return self.adata.obs[key].to_numpy()
+
+    def require_expression(self, reader: str) -> ValidationReport:
+        """Check ``X`` (counts) and ``var_names`` (gene ids) once, for ``reader``.
+
+        ``reader`` names who reads them (``"model 'pca'"``, ``"task 'reconstruction'"``);
+        a :class:`DatasetError` starts with it, so an embedding-only file given to a model
+        that reads expression says which model needs the genes.
+        """
+        if self._expression is None:
+            from .validate import validate_expression
+
+            self._expression = validate_expression(self.adata, self.spec, self.spec.description or None, reader)
+        return self._expression
 
     def controls(self) -> Dataset:
         """The control cells only (``condition_key == control_value``), as a data set."""

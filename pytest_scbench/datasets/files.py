@@ -73,7 +73,8 @@ def read_h5ad(path: Path | str, *, dataset: str) -> AnnData:
     check_readable_hdf5(path, dataset)
     try:
         with h5py.File(path, "r") as handle:
-            missing = [k for k in ("X", "obs", "var") if k not in handle]
+            # no X is an AnnData too: an embedding-only file (obsm and obs)
+            missing = [k for k in ("obs", "var") if k not in handle]
     except Exception as exc:
         raise DatasetError(f"dataset {dataset!r}: cannot open {str(path)!r}: {describe_read_error(exc)}") from exc
     if missing:

@@ -1,7 +1,8 @@
 """Build a :class:`DatasetSpec` whose loader always validates what it loads.
 
 Every loader in this package goes through :func:`make_spec`, so no data set reaches a
-model without :func:`~.validate.validate` having checked it against its own spec, and
+model without :func:`~.validate.validate_cells` having checked it against its own spec
+(and :func:`~.validate.validate_expression` before a model or task reads ``X``), and
 every matrix handed on is in the form the contract promises (CSR float32 or dense).
 """
 
@@ -16,7 +17,7 @@ import scipy.sparse as sp
 from anndata import AnnData
 
 from .base import DatasetKeys, DatasetSpec
-from .validate import validate
+from .validate import validate_cells
 
 #: Loads a data set's AnnData from the cache directory and says which file it came from.
 PathLoader = Callable[[Path], tuple[AnnData, Path | None]]
@@ -29,7 +30,10 @@ def make_spec(
     load: PathLoader,
     **fields: Any,
 ) -> DatasetSpec:
-    """A spec whose loader runs ``load``, normalises ``X`` and validates the result.
+    """A spec whose loader runs ``load``, normalises ``X`` and validates the cells.
+
+    The expression half (counts, gene ids) is checked when a model or task that reads
+    ``X`` asks for it (:meth:`~.base.Dataset.require_expression`).
 
     ``fields`` are the other :class:`DatasetSpec` fields (markers, organism, ...).
     """
@@ -38,7 +42,7 @@ def make_spec(
     def loader(data_dir: Path) -> AnnData:
         adata, path = load(Path(data_dir))
         as_counts_matrix(adata)
-        validate(adata, spec, path)
+        validate_cells(adata, spec, path)
         return adata
 
     spec = DatasetSpec(name=name, keys=keys, loader=loader, fingerprint=fingerprint, **fields)

@@ -74,24 +74,63 @@ def detect_gene_id_type(names: np.ndarray | list[str]) -> str:
 def validate(adata: AnnData, spec: DatasetSpec, path: Path | str | None = None) -> ValidationReport:
     """Check ``adata`` against ``spec``; raise on fatal problems, warn on suspicious ones.
 
-    ``path`` is the file the data came from, named in every message.
+    Both halves: :func:`validate_cells` (obs) and :func:`validate_expression` (X and
+    var names). ``path`` is the file the data came from, named in every message.
     """
-    where = f"dataset {spec.name!r}" + (f" ({path})" if path is not None else "")
+    validate_cells(adata, spec, path)
+    return validate_expression(adata, spec, path)
+
+
+def _where(spec: DatasetSpec, path: Path | str | None) -> str:
+    return f"dataset {spec.name!r}" + (f" ({path})" if path is not None else "")
+
+
+def validate_cells(adata: AnnData, spec: DatasetSpec, path: Path | str | None = None) -> None:
+    """What every data set must pass, whatever reads it: cells, unique cell names, obs keys.
+
+    This is all an embedding-only file (``obsm`` and ``obs``, no genes) has to pass: the
+    expression checks run only for a model or task that reads ``X``
+    (:meth:`~.base.Dataset.require_expression`).
+    """
+    where = _where(spec, path)
 
     def fail(problem: str) -> DatasetError:
         return DatasetError(f"{where}: {problem}")
 
-    report = ValidationReport(int(adata.n_obs), int(adata.n_vars), spec.gene_id_type)
-    if adata.n_obs == 0 or adata.n_vars == 0:
-        raise fail(f"has no cells or no genes (shape {adata.n_obs} x {adata.n_vars})")
+    if adata.n_obs == 0:
+        raise fail(f"has no cells (shape {adata.n_obs} x {adata.n_vars})")
     _check_keys(adata, spec, fail)
     if not adata.obs_names.is_unique:
         dup = adata.obs_names[adata.obs_names.duplicated()].unique()[:5].tolist()
         raise fail(f"obs_names (cell names) are not unique, e.g. {dup}")
+
+
+def validate_expression(
+    adata: AnnData, spec: DatasetSpec, path: Path | str | None = None, reader: str | None = None
+) -> ValidationReport:
+    """Check the expression half: counts in ``X`` and gene identifiers in ``var_names``.
+
+    ``reader`` names who needs them (``"model 'pca'"``, ``"task 'reconstruction'"``);
+    every fatal message names it, so a suite that adds an expression model to an
+    embedding-only file learns which entry needs the genes.
+    """
+    where = _where(spec, path)
+    needed = "" if reader is None else f"; {reader} reads X and var_names"
+
+    def fail(problem: str) -> DatasetError:
+        return DatasetError(f"{where}: {problem}{needed}")
+
+    report = ValidationReport(int(adata.n_obs), int(adata.n_vars), spec.gene_id_type)
+    if adata.n_obs == 0 or adata.n_vars == 0 or adata.X is None:
+        raise fail(
+            f"has no cells or no genes (shape {adata.n_obs} x {adata.n_vars}"
+            f"{', no X' if adata.X is None else ''}): an embedding-only file serves models "
+            "that read obsm (precomputed) only"
+        )
     _check_counts(adata, report, fail)
     _check_genes(adata, spec, report, fail)
     for message in report.warnings:
-        warnings.warn(f"{where}: {message}", DatasetWarning, stacklevel=2)
+        warnings.warn(f"{_where(spec, path)}: {message}", DatasetWarning, stacklevel=2)
     return report
 
 

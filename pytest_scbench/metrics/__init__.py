@@ -2,7 +2,7 @@
 
 Families: :mod:`.clustering` (ARI, NMI), :mod:`.silhouette` (label and batch ASW),
 :mod:`.classification` (accuracy, macro F1/precision/recall, OvR AUROC),
-:mod:`.neighborhood` (batch entropy, LISI, kBET, graph connectivity, on a shared kNN
+:mod:`.neighborhood` (entropy per cell, LISI, kBET, graph connectivity, on a shared kNN
 graph), :mod:`.expression` (MSE, MAE, Pearson, Jaccard). :mod:`.value` holds the
 direction-carrying :class:`MetricValue`.
 """
@@ -14,8 +14,8 @@ from .expression import jaccard, mae, mse, pearson, top_k
 from .kbet import kbet_per_label
 from .kmeans import nmi_ari_cluster_labels_kmeans
 from .neighborhood import (
-    batch_entropy,
     clisi,
+    entropy_per_cell,
     graph_connectivity,
     ilisi,
     kbet_acceptance,
@@ -34,11 +34,11 @@ __all__ = [
     "Direction",
     "MetricValue",
     "adjusted_rand_index",
-    "batch_entropy",
     "bras",
     "classification_scores",
     "clisi",
     "encode",
+    "entropy_per_cell",
     "graph_connectivity",
     "higher",
     "ilisi",

@@ -43,6 +43,11 @@ class ModelAdapter:
     """
 
     provides: ClassVar[frozenset[str]] = frozenset()
+    #: Whether the model reads the data set's expression (``X``, ``var_names``): then
+    #: they are validated (counts, gene ids) before it runs, and an error names it.
+    #: False for models that read ``obsm`` or nothing (precomputed, random), which
+    #: therefore run on an embedding-only file.
+    reads_expression: ClassVar[bool] = True
     device: ClassVar[str] = "cpu"
     batch_size: ClassVar[int] = 256
     #: Every parameter the adapter accepts, with its default, or None to accept any

@@ -144,6 +144,9 @@ class Precomputed(ModelAdapter):
             )
         #: This instance provides exactly the output kind its file holds.
         self.provides = frozenset({output})  # type: ignore[misc]
+        #: An embedding is read from the file alone; the other outputs are matched to the
+        #: data set's genes.
+        self.reads_expression = output != "embedding"  # type: ignore[misc]
 
     # -- identity -----------------------------------------------------------------------
     def weights_digest(self) -> str:

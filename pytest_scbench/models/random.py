@@ -26,6 +26,7 @@ class RandomEmbedding(ModelAdapter):
     """
 
     provides: ClassVar[frozenset[str]] = frozenset({"embedding"})
+    reads_expression: ClassVar[bool] = False
     defaults: ClassVar[dict[str, Any] | None] = {"n_dims": 50}
     default_name: ClassVar[str] = "random"
 

@@ -14,7 +14,7 @@ above the best then scale above 1, and the aggregate clips them (see :func:`aggr
 
 A control that already scores near the best leaves no room to scale by: dividing by a
 tiny ``best - control`` turns noise into large scores (a random embedding mixes batches
-almost perfectly, so its ``batch_entropy`` is about 0.99). For higher-is-better metrics,
+almost perfectly, so its ``entropy_per_cell`` is about 0.99). For higher-is-better metrics,
 which are bounded by 1, a control within :data:`CEILING_MARGIN` of the best leaves the
 metric unscaled (None, shown with its raw value and left out of the task's mean). A
 lower-is-better metric has no such bound in its units, so only a control exactly at 0 does.

@@ -8,8 +8,8 @@ import numpy as np
 
 from ..graph import KnnGraph
 from ..metrics import (
-    batch_entropy,
     clisi,
+    entropy_per_cell,
     graph_connectivity,
     higher,
     ilisi,
@@ -18,6 +18,7 @@ from ..metrics import (
     silhouette_batch,
 )
 from ..metrics.kbet import KBET_NEIGHBORS
+from ..metrics.neighborhood import ENTROPY_NEIGHBORS
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import (
@@ -42,11 +43,12 @@ class BatchIntegration(Task):
 
     Metrics (all higher is better, in [0, 1]):
 
-    * ``batch_entropy``: normalised entropy of batches among each cell's
-      ``lisi_neighbors`` (90) neighbours, averaged (cz-benchmarks' entropy per cell,
-      which uses 200 HNSW neighbours); above 100,000 cells (``graph.EXACT_MAX_CELLS``),
-      averaged over a seeded label-stratified sample of ``sample_cells`` cells whose
-      neighbours are searched exactly among all cells, as for ``ilisi`` and ``clisi``;
+    * ``entropy_per_cell``: cz-benchmarks' entropy per cell
+      (:func:`~pytest_scbench.metrics.entropy_per_cell`): normalised entropy of batches
+      among each cell's ``entropy_neighbors`` (200) exact nearest neighbours, averaged;
+      above 100,000 cells (``graph.EXACT_MAX_CELLS``), averaged over a seeded
+      label-stratified sample of ``sample_cells`` cells whose neighbours are searched
+      exactly among all cells, as for ``ilisi`` and ``clisi``;
     * ``silhouette_batch``: 1 - |batch silhouette| within each label (scib-metrics);
       exact up to ``max_cells`` (100,000) cells, above estimated on a seeded sample
       of ``sample_cells`` (20,000) cells (see ``embedding``);
@@ -68,6 +70,7 @@ class BatchIntegration(Task):
     requires_keys = frozenset({"label", "batch"})
     defaults: dict[str, Any] = {
         "lisi_neighbors": 90,
+        "entropy_neighbors": ENTROPY_NEIGHBORS,
         "connectivity_neighbors": 15,
         "kbet_alpha": 0.05,
         "max_cells": 100_000,
@@ -79,6 +82,7 @@ class BatchIntegration(Task):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         check_positive(self.name, "lisi_neighbors", self.params["lisi_neighbors"], minimum=4)
+        check_positive(self.name, "entropy_neighbors", self.params["entropy_neighbors"], minimum=2)
         check_positive(self.name, "connectivity_neighbors", self.params["connectivity_neighbors"], minimum=2)
         check_positive(self.name, "kbet_alpha", self.params["kbet_alpha"])
         check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
@@ -86,7 +90,7 @@ class BatchIntegration(Task):
         check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
 
     def metric_names(self) -> frozenset[str]:
-        return frozenset({"batch_entropy", "silhouette_batch", "ilisi", "graph_connectivity", "clisi", "kbet"})
+        return frozenset({"entropy_per_cell", "silhouette_batch", "ilisi", "graph_connectivity", "clisi", "kbet"})
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)
@@ -96,7 +100,8 @@ class BatchIntegration(Task):
         require_groups(inputs, self.name, batch)
         lisi_k, conn_k = self.params["lisi_neighbors"], self.params["connectivity_neighbors"]
         sample_cells = self.params["sample_cells"]
-        near = neighbourhoods(inputs, X, lisi_k, labels.codes, sample_cells)
+        near_k = max(lisi_k, self.params["entropy_neighbors"])
+        near = neighbourhoods(inputs, X, near_k, labels.codes, sample_cells)
         knn = graph(inputs, X, max(conn_k, KBET_NEIGHBORS))
         scores, details = self.score(X, knn, near, labels, batch, inputs.seed)
         if np.isnan(scores["silhouette_batch"]):
@@ -114,7 +119,7 @@ class BatchIntegration(Task):
             controls, _ = self.score(
                 Xc,
                 control_graph(Xc, max(conn_k, KBET_NEIGHBORS), inputs.seed),
-                neighbourhoods(inputs, Xc, lisi_k, codes.codes, sample_cells, control=True),
+                neighbourhoods(inputs, Xc, near_k, codes.codes, sample_cells, control=True),
                 codes,
                 batch.take(rows),
                 inputs.seed,
@@ -140,7 +145,7 @@ class BatchIntegration(Task):
             knn.with_k(KBET_NEIGHBORS), labels.codes, batch.codes, alpha=self.params["kbet_alpha"]
         )
         scores = {
-            "batch_entropy": batch_entropy(lisi_graph, batch.codes),
+            "entropy_per_cell": entropy_per_cell(near.with_k(self.params["entropy_neighbors"]), batch.codes),
             "silhouette_batch": silhouette_batch(
                 X,
                 labels.codes,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,7 +200,90 @@ def control_embedding(shape: tuple[int, int], seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
 
 
-def control_graph(X_control: np.ndarray, k: int, seed: int) -> KnnGraph:
-    """The shared kNN graph of the control embedding of this shape and seed."""
+def control_graph(X_control: np.ndarray, k: int, seed: int, kind: str = "control") -> KnnGraph:
+    """The shared kNN graph of the control embedding of this kind, shape and seed.
+
+    ``kind`` keeps the controls apart: ``"control"`` (the negative one) or a key of
+    :func:`positive_control_embeddings`.
+    """
     n, d = X_control.shape
-    return shared_graph(f"control:{n}x{d}:seed={seed}", X_control, k, seed)
+    return shared_graph(f"{kind}:{n}x{d}:seed={seed}", X_control, k, seed)
+
+
+#: Standard deviation of the noise of the jittered positive control (one-hot units).
+POSITIVE_JITTER = 0.1
+
+
+def positive_control_embeddings(labels: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """The positive controls: embeddings built from the labels themselves.
+
+    Open Problems' ``embed_cell_types`` idea (its batch-integration positive controls):
+    an embedding that knows the answer bounds what a model can reach on the same cells.
+
+    * ``"positive"``: the one-hot encoding of the labels (one column per label), so
+      every cell sits on its type's corner and all types are equally far apart;
+    * ``"positive_jitter"``: the same plus seeded Gaussian noise of standard deviation
+      :data:`POSITIVE_JITTER` in every coordinate, so the cells of a type are distinct
+      points (a neighbour search among identical points is all ties) that still lie
+      far closer to their own type than to any other (corners are sqrt(2) apart).
+
+    Both are float32 (n_cells, n_labels); ``labels`` are integer codes.
+    """
+    codes = np.asarray(labels, dtype=np.int64)
+    n_labels = int(codes.max()) + 1 if codes.size else 0
+    onehot = np.zeros((codes.size, max(n_labels, 1)), dtype=np.float32)
+    onehot[np.arange(codes.size), codes] = 1.0
+    noise = np.random.default_rng([seed, 1]).standard_normal(onehot.shape, dtype=np.float32)
+    return {"positive": onehot, "positive_jitter": onehot + np.float32(POSITIVE_JITTER) * noise}
+
+
+def positive_controls(
+    labels: np.ndarray, seed: int, score: Callable[[str, np.ndarray], dict[str, float]]
+) -> dict[str, dict[str, float]]:
+    """Each positive control's metrics: ``score(kind, embedding)`` for every kind.
+
+    A task passes its own scoring on the control cells (the same cells as its negative
+    control, ``labels`` their codes), so one call gives it both positive controls.
+    """
+    return {kind: score(kind, X) for kind, X in positive_control_embeddings(labels, seed).items()}
+
+
+def between_controls(
+    metrics: dict[str, float],
+    negative: dict[str, float],
+    positive: dict[str, dict[str, float]],
+    lower_is_better: frozenset[str] = frozenset(),
+) -> dict[str, float | None]:
+    """Each metric scaled between the controls: 0 at the negative, 1 at the best positive.
+
+    ``(value - negative) / (positive - negative)`` with ``positive`` the better of the
+    positive controls' values (Open Problems scales between its negative and positive
+    controls the same way). None where a control is missing or not finite, or the two
+    controls are within 1e-12 of each other (nothing to scale by). Not clipped: below 0
+    is worse than the random embedding, above 1 better than the labels themselves.
+    """
+    scaled: dict[str, float | None] = {}
+    for name, value in metrics.items():
+        neg = negative.get(name)
+        pos_values = [p[name] for p in positive.values() if name in p and np.isfinite(p[name])]
+        if neg is None or not np.isfinite(neg) or not pos_values or not np.isfinite(value):
+            scaled[name] = None
+            continue
+        pos = min(pos_values) if name in lower_is_better else max(pos_values)
+        span = pos - neg
+        scaled[name] = None if abs(span) < 1e-12 else float((value - neg) / span)
+    return scaled
+
+
+def control_details(
+    metrics: dict[str, float],
+    negative: dict[str, float],
+    positive: dict[str, dict[str, float]],
+    lower_is_better: frozenset[str] = frozenset(),
+) -> dict[str, object]:
+    """What an item's ``details`` report of its controls: the positive controls' metrics
+    and every metric scaled between the controls (:func:`between_controls`)."""
+    return {
+        "positive_controls": positive,
+        "scaled_between_controls": between_controls(metrics, negative, positive, lower_is_better),
+    }

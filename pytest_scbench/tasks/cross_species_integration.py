@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..graph import KnnGraph
-from ..metrics import batch_entropy, classification_scores, higher, silhouette_batch
+from ..metrics import classification_scores, entropy_per_cell, higher, silhouette_batch
+from ..metrics.neighborhood import ENTROPY_NEIGHBORS
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import (
@@ -36,9 +37,12 @@ class CrossSpeciesIntegration(Task):
     The data set is the concatenation of several species' data sets (``species`` and
     ``label`` columns aligned with the embedding's rows). Species play the batch:
 
-    * ``species_entropy``: normalised entropy of species among each cell's
-      ``n_neighbors`` (90) neighbours, averaged (higher: better mixed; above 100,000
-      cells over a sample of ``max_cells``, as in ``batch_integration``);
+    * ``entropy_per_cell``: cz-benchmarks' entropy per cell of the species (its
+      cross-species integration task's ``entropy_per_cell``,
+      :func:`~pytest_scbench.metrics.entropy_per_cell`): normalised entropy of species
+      among each cell's ``n_neighbors`` (200) exact nearest neighbours, averaged
+      (higher: better mixed; above 100,000 cells over a sample of ``max_cells``, as in
+      ``batch_integration``);
     * ``silhouette_species``: 1 - |species silhouette| within each label (scib-metrics'
       batch silhouette; higher is better);
     * label transfer, for every ordered pair of species (a, b): ``classifier`` (``lr``
@@ -53,11 +57,11 @@ class CrossSpeciesIntegration(Task):
     """
 
     name = "cross_species_integration"
-    headlines = ("mean_transfer_accuracy", "species_entropy")
+    headlines = ("mean_transfer_accuracy", "entropy_per_cell")
     requires_outputs = frozenset({"embedding"})
     requires_keys = frozenset({"label", "species"})
     defaults: dict[str, Any] = {
-        "n_neighbors": 90,
+        "n_neighbors": ENTROPY_NEIGHBORS,
         "classifier": "lr",
         "min_class_size": 10,
         "max_cells": 20_000,
@@ -117,7 +121,7 @@ class CrossSpeciesIntegration(Task):
     ) -> tuple[dict[str, float], dict[str, Any]]:
         """Mixing and transfer scores of one embedding."""
         scores: dict[str, float] = {
-            "species_entropy": batch_entropy(near.with_k(self.params["n_neighbors"]), species.codes),
+            "entropy_per_cell": entropy_per_cell(near.with_k(self.params["n_neighbors"]), species.codes),
             "silhouette_species": silhouette_batch(
                 X, labels.codes, species.codes, sample_size=self.params["max_cells"], seed=seed
             ),

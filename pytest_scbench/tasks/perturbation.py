@@ -115,6 +115,7 @@ class Perturbation(Task):
         )
 
     def run(self, inputs: TaskInputs) -> TaskResult:
+        inputs.dataset.require_expression(f"task {self.name!r}")
         dataset = inputs.dataset
         condition = encoded(inputs, self.name, "condition")
         control_value = dataset.spec.keys.control_value

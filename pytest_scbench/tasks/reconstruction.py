@@ -49,6 +49,7 @@ class Reconstruction(Task):
         return frozenset({"mse_masked", "mae_masked", "pearson_masked"})
 
     def run(self, inputs: TaskInputs) -> TaskResult:
+        inputs.dataset.require_expression(f"task {self.name!r}")
         adata = inputs.dataset.adata
         mask = masked_dataset(
             adata,

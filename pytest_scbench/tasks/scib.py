@@ -134,6 +134,8 @@ class Scib(Task):
     name = "scib"
     requires_outputs = frozenset({"embedding"})
     requires_keys = frozenset({"label", "batch"})
+    headlines = ("total", "bio_conservation", "batch_correction")
+    aggregates = ("bio_conservation", "batch_correction", "total")
     defaults: dict[str, Any] = {
         "max_cells": 100_000,
         "sample_cells": 20_000,
@@ -147,6 +149,9 @@ class Scib(Task):
         check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
         check_positive(self.name, "sample_cells", self.params["sample_cells"], minimum=1)
         check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+
+    def metric_names(self) -> frozenset[str]:
+        return frozenset({*BIO, *BATCH, *self.aggregates})
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)

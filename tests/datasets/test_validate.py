@@ -217,10 +217,28 @@ def test_hdf5_that_is_not_anndata(tmp_path: Path) -> None:
     path = tmp_path / "other.h5ad"
     with h5py.File(path, "w") as f:
         f["matrix"] = np.zeros(3)
-    with pytest.raises(DatasetError, match=r"HDF5 but not an AnnData .h5ad file \(no X, obs, var\)"):
+    with pytest.raises(DatasetError, match=r"HDF5 but not an AnnData .h5ad file \(no obs, var\)"):
         file_dataset("mine", path, DatasetKeys()).load(tmp_path)
 
 
 def test_wrong_suffix(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"suffix '.csv'"):
         file_dataset("mine", tmp_path / "x.csv", DatasetKeys())
+
+
+def test_embedding_only_file_loads_and_expression_is_checked_for_its_reader(tmp_path: Path) -> None:
+    path = tmp_path / "emb.h5ad"
+    obs = pd.DataFrame({"cell_type": ["a", "b", "a"]}, index=["c0", "c1", "c2"])
+    AnnData(obs=obs, obsm={"X_emb": np.zeros((3, 2), dtype=np.float32)}).write_h5ad(path)
+    dataset = file_dataset("mine", path, DatasetKeys(label_key="cell_type")).load(tmp_path)
+    assert dataset.n_obs == 3 and dataset.adata.n_vars == 0
+    with pytest.raises(DatasetError, match=r"dataset 'mine'.*no genes.*model 'pca' reads X and var_names"):
+        dataset.require_expression("model 'pca'")
+
+
+def test_bad_gene_ids_are_refused_only_for_a_reader_of_expression(tmp_path: Path) -> None:
+    path = tmp_path / "lost_index.h5ad"
+    _adata(genes=[str(i) for i in range(6)]).write_h5ad(path)
+    dataset = file_dataset("mine", path, DatasetKeys(label_key="cell_type")).load(tmp_path)
+    with pytest.raises(DatasetError, match=r"var_names are neither gene symbols.*task 'reconstruction' reads"):
+        dataset.require_expression("task 'reconstruction'")

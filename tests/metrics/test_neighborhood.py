@@ -11,8 +11,8 @@ from scib_metrics.nearest_neighbors import NeighborsResults
 
 from pytest_scbench.graph import KnnGraph, compute_knn
 from pytest_scbench.metrics import (
-    batch_entropy,
     clisi,
+    entropy_per_cell,
     graph_connectivity,
     ilisi,
     kbet_acceptance,
@@ -97,15 +97,15 @@ def test_graph_connectivity_matches_scib(cells) -> None:
     )
 
 
-def test_batch_entropy_extremes() -> None:
+def test_entropy_per_cell_extremes() -> None:
     n = 300
     batch = np.arange(n) % 3
     # batches as three far-apart blobs: every neighbourhood is pure
     apart = np.eye(3)[batch] * 100 + np.random.default_rng(1).normal(0, 0.1, (n, 3))
-    assert batch_entropy(compute_knn(apart, 30), batch) == pytest.approx(0.0)
+    assert entropy_per_cell(compute_knn(apart, 30), batch) == pytest.approx(0.0)
     # a perfectly interleaved line: each 3 consecutive cells hold the 3 batches
     line = np.arange(n, dtype=float)[:, None]
-    assert batch_entropy(compute_knn(line, 3), batch) == pytest.approx(1.0, abs=0.05)
+    assert entropy_per_cell(compute_knn(line, 3), batch) == pytest.approx(1.0, abs=0.05)
 
 
 @settings(max_examples=10, deadline=None)
@@ -122,7 +122,7 @@ def test_ranges_order_and_separation(seed: int) -> None:
         for value in (
             ilisi(g, batch),
             clisi(g, labels),
-            batch_entropy(g, batch),
+            entropy_per_cell(g, batch),
             graph_connectivity(g.with_k(15), labels),
         ):
             assert -1e-9 <= value <= 1 + 1e-9
@@ -131,7 +131,7 @@ def test_ranges_order_and_separation(seed: int) -> None:
     order = rng.permutation(n)
     g_perm = compute_knn(random[order], 30)
     assert ilisi(g_perm, batch[order]) == pytest.approx(ilisi(g_rand, batch), abs=1e-9)
-    assert batch_entropy(g_perm, batch[order]) == pytest.approx(batch_entropy(g_rand, batch), abs=1e-9)
+    assert entropy_per_cell(g_perm, batch[order]) == pytest.approx(entropy_per_cell(g_rand, batch), abs=1e-9)
 
 
 def test_lisi_weights_shared_by_ilisi_and_clisi(cells) -> None:

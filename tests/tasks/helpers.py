@@ -22,6 +22,7 @@ class FixedModel(ModelAdapter):
     """A model whose outputs are arrays given at construction (a precomputed model)."""
 
     provides = frozenset({"embedding", "reconstruction", "perturbation"})
+    reads_expression = False  # its outputs are given; the tasks that read X check it
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ from pytest_scbench.tasks.batch_integration import BatchIntegration
 from .conftest import inputs_for
 from .helpers import blobs, make_dataset
 
-NAMES = {"batch_entropy", "silhouette_batch", "ilisi", "kbet", "graph_connectivity", "clisi"}
+NAMES = {"entropy_per_cell", "silhouette_batch", "ilisi", "kbet", "graph_connectivity", "clisi"}
 
 
 def test_metrics_match_scib_metrics(separated) -> None:
@@ -48,7 +48,7 @@ def test_mixed_batches_beat_separated_batches() -> None:
     shifted = X + 30.0 * batch[:, None].astype(np.float32)
     mixed = BatchIntegration(controls=False).run(inputs_for(dataset, X))
     split = BatchIntegration(controls=False).run(inputs_for(dataset, shifted))
-    for name in ("batch_entropy", "ilisi", "kbet", "silhouette_batch"):
+    for name in ("entropy_per_cell", "ilisi", "kbet", "silhouette_batch"):
         assert mixed.metrics[name].value > split.metrics[name].value, name
 
 
@@ -88,8 +88,8 @@ def test_above_the_exact_limit_neighbourhood_metrics_are_estimated_on_a_sample(m
     sampled = BatchIntegration(controls=False, max_cells=1000, sample_cells=1000).run(inputs_for(dataset, X))
     again = BatchIntegration(controls=False, max_cells=1000, sample_cells=1000).run(inputs_for(dataset, X))
     assert {n: m.value for n, m in sampled.metrics.items()} == {n: m.value for n, m in again.metrics.items()}
-    for name in ("batch_entropy", "ilisi", "clisi", "graph_connectivity"):
+    for name in ("entropy_per_cell", "ilisi", "clisi", "graph_connectivity"):
         assert sampled.metrics[name].value == pytest.approx(full.metrics[name].value, abs=0.03), name
-    assert sampled.metrics["batch_entropy"].value != full.metrics["batch_entropy"].value
+    assert sampled.metrics["entropy_per_cell"].value != full.metrics["entropy_per_cell"].value
     key = inputs_for(dataset, X).outputs.key("embedding")
     assert GRAPHS.get(key, X, 15).method == "hnsw"

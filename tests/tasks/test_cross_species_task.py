@@ -34,7 +34,7 @@ def test_names_and_transfer() -> None:
     dataset, X = _two_species(aligned=True)
     result = CrossSpeciesIntegration().run(inputs_for(dataset, X))
     expected = {
-        "species_entropy",
+        "entropy_per_cell",
         "silhouette_species",
         "transfer_homo_sapiens_to_mus_musculus_accuracy",
         "transfer_homo_sapiens_to_mus_musculus_macro_f1",
@@ -52,7 +52,7 @@ def test_names_and_transfer() -> None:
 def test_aligned_mixes_better_than_separated() -> None:
     aligned = CrossSpeciesIntegration(controls=False).run(inputs_for(*_two_species(True)))
     apart = CrossSpeciesIntegration(controls=False).run(inputs_for(*_two_species(False)))
-    assert aligned.metrics["species_entropy"].value > apart.metrics["species_entropy"].value
+    assert aligned.metrics["entropy_per_cell"].value > apart.metrics["entropy_per_cell"].value
     assert aligned.metrics["silhouette_species"].value > apart.metrics["silhouette_species"].value
 
 

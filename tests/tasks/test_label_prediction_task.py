@@ -101,5 +101,5 @@ def test_forest_bootstrap_cap(noisy) -> None:
         ]
     )
     assert accuracy(rf_max_samples=10_000) == pytest.approx(reference, abs=1e-12)
-    assert accuracy() == pytest.approx(reference, abs=1e-12)  # 192 training cells < 1,000
+    assert accuracy() == pytest.approx(reference, abs=1e-12)  # the default: no cap
     assert accuracy(rf_max_samples=50) != accuracy()
