@@ -22,7 +22,9 @@ Usage (from the repository root, with the project installed)::
     python benchmarks/thread_noise.py --settings threads1,threads2,sandybridge --keep reports/noise
 
 The table goes to stdout as Markdown (pasted into benchmarks/README.md); ``--keep DIR``
-keeps each setting's JSON report there. Exit status 0 unless a run left no report.
+keeps each setting's JSON report there, and ``--reports A.json B.json ...`` tabulates kept
+reports (of this script or any ``--scbench-json`` runs) without running anything. Exit
+status 0 unless a run left no report.
 """
 
 from __future__ import annotations
@@ -141,8 +143,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", default="threads1,threads2", help=f"comma-separated, of {list(SETTINGS)}")
     parser.add_argument("--keep", type=Path, help="keep each setting's JSON report in this folder")
+    parser.add_argument("--reports", type=Path, nargs="+", help="tabulate these JSON reports; run nothing")
     parser.add_argument("pytest_args", nargs="*", help="passed to pytest after '--' (e.g. -k core)")
     args = parser.parse_args(argv)
+    if args.reports:
+        if len(args.reports) < 2:
+            parser.error("--reports needs two or more JSON reports")
+        print_tables([p.stem for p in args.reports], [metrics_of(p) for p in args.reports])
+        return 0
     names = [s.strip() for s in args.settings.split(",") if s.strip()]
     unknown = [n for n in names if n not in SETTINGS]
     if unknown or len(names) < 2:
@@ -158,7 +166,12 @@ def main(argv: list[str] | None = None) -> int:
             wall, rc = run_setting(name, SETTINGS[name], report, args.pytest_args)
             print(f"{name}: {wall:.0f} s, pytest exit {rc}, {' '.join(f'{k}={v}' for k, v in SETTINGS[name].items())}")
             runs.append(metrics_of(report))
+    print_tables(names, runs)
+    return 0
 
+
+def print_tables(names: list[str], runs: list[dict[tuple[str, str], tuple[float, float]]]) -> None:
+    """The two tables: between the runs, and of every run against the committed baselines."""
     n_metrics = len(set.intersection(*(set(r) for r in runs)))
     between = largest(runs)
     moved = sum(r.diff > 0 for r in between)
@@ -167,7 +180,6 @@ def main(argv: list[str] | None = None) -> int:
     print()
     stored = stored_baselines()
     print(table(largest([stored, *runs]), "Against the committed baselines (suites/baselines), every setting:"))
-    return 0
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ from ..progress import advance
 from ..registry import register_model
 from .base import ModelAdapter, RunContext
 from .precomputed import file_sha256
-from .torchutil import autocast_fp16, load_state, torch_device
+from .torchutil import autocast_fp16, load_state, require_torch, torch_device
 
 #: Counts per cell after normalisation, before dividing by the gene medians (Geneformer's).
 TARGET_SUM = 10_000
@@ -265,6 +265,7 @@ class Geneformer(ModelAdapter):
         return cells
 
     def embed(self, dataset: Dataset, ctx: RunContext) -> np.ndarray:
+        require_torch(self.name, "geneformer")
         import torch
 
         model, config, tokens, medians = self.load()

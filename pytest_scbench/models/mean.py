@@ -22,7 +22,7 @@ from ..datasets.base import Dataset
 from ..errors import ModelError
 from ..registry import register_model
 from .base import MASK_VALUE, ModelAdapter, RunContext
-from .preprocess import log_normalize
+from .preprocess import TARGET_SUM
 
 #: Reconstructions are in the masked matrix's own space: raw counts.
 RECONSTRUCTION_SPACE: str = "counts"
@@ -71,5 +71,28 @@ class MeanBaseline(ModelAdapter):
     def predict_perturbation(self, dataset: Dataset, conditions: Sequence[str], ctx: RunContext) -> np.ndarray:
         if dataset.n_obs == 0:
             raise ModelError(f"model {self.name!r}: dataset {dataset.name!r} has no control cells")
-        control_mean = np.asarray(log_normalize(dataset.adata).X.mean(axis=0), dtype=np.float64)
+        control_mean = log1p_cp10k_mean(dataset.adata.X)
         return np.tile(control_mean.reshape(1, -1), (len(conditions), 1))
+
+
+def log1p_cp10k_mean(X: Any) -> np.ndarray:
+    """Per-gene mean of ``log1p(counts / total * 1e4)`` (:data:`PERTURBATION_SPACE`), in float64.
+
+    Computed in the same operations and order as the perturbation task computes the control
+    mean it scores against (``tasks/perturbation.py``: ``log_normalize`` then ``group_stats``),
+    so "no change" is exactly zero change: the task's Pearson of a constant delta is 0 by
+    definition. scanpy's float32, numba-parallel ``normalize_total`` left a delta of rounding
+    noise instead, whose Pearson with the observed delta (-0.02 or -0.04) depended on the
+    thread count (benchmarks/README.md, thread noise).
+    """
+    if sparse.issparse(X):
+        counts = sparse.csr_matrix(X, dtype=np.float64, copy=True)
+        totals = np.asarray(counts.sum(axis=1)).ravel()
+        scale = np.divide(TARGET_SUM, totals, out=np.zeros_like(totals), where=totals > 0)
+        logged = (sparse.diags(scale) @ counts).tocsr()
+        logged.data = np.log1p(logged.data)
+        return np.asarray(logged.mean(axis=0)).ravel()
+    dense = np.asarray(X, dtype=np.float64)
+    totals = dense.sum(axis=1, keepdims=True)
+    scale = np.divide(TARGET_SUM, totals, out=np.zeros_like(totals), where=totals > 0)
+    return np.log1p(dense * scale).mean(axis=0)

@@ -5,6 +5,11 @@ flavour, on the log data; all genes when there are fewer) -> ``sc.pp.pca`` with 
 components (fewer when the data has fewer genes or cells), ``svd_solver="arpack"`` and
 ``random_state=ctx.seed``. No scaling and no neighbour graph: the embedding is the
 principal component scores, and the graph is the tasks' business.
+
+ARPACK runs with one BLAS thread: its dense steps (dot products, orthogonalisation) sum in
+an order that depends on OpenBLAS' thread count, which moved the scores by up to 2e-6 between
+1 and 2 threads (benchmarks/README.md, thread noise). The sparse products that dominate its
+time are single-threaded anyway.
 """
 
 from __future__ import annotations
@@ -54,9 +59,11 @@ class PCA(ModelAdapter):
             )
         import scanpy as sc
         from scipy.sparse.linalg import ArpackError, ArpackNoConvergence
+        from threadpoolctl import threadpool_limits
 
         try:
-            sc.pp.pca(data, n_comps=n_comps, svd_solver="arpack", random_state=ctx.seed)
+            with threadpool_limits(limits=1, user_api="blas"):
+                sc.pp.pca(data, n_comps=n_comps, svd_solver="arpack", random_state=ctx.seed)
         except (ArpackError, ArpackNoConvergence) as exc:
             raise ModelError(
                 f"model {self.name!r} on dataset {dataset.name!r}: PCA (ARPACK) failed: {str(exc)[:200]}"

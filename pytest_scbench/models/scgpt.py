@@ -37,7 +37,7 @@ from ..registry import register_model
 from .base import ModelAdapter, RunContext
 from .binning import bin_values, cell_rng
 from .precomputed import file_sha256
-from .torchutil import autocast_fp16, load_state, torch_device
+from .torchutil import autocast_fp16, load_state, require_torch, torch_device
 
 if TYPE_CHECKING:
     from .scgpt_net import ScGPTModel
@@ -168,6 +168,7 @@ class ScGPT(ModelAdapter):
 
     # -- embedding ----------------------------------------------------------------------------
     def embed(self, dataset: Dataset, ctx: RunContext) -> np.ndarray:
+        require_torch(self.name)
         import torch
 
         model, vocab, args = self.load()

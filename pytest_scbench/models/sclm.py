@@ -39,7 +39,7 @@ from .base import ModelAdapter, RunContext
 from .cells import CellSource, H5CSRSource, MatrixSource
 from .mean import observed_gene_means
 from .precomputed import file_sha256
-from .torchutil import load_state, torch_device
+from .torchutil import load_state, require_torch, torch_device
 
 if TYPE_CHECKING:
     from .sclm_net import SCLMConfig, SCLMNet
@@ -230,6 +230,7 @@ class SCLM(ModelAdapter):
 
     # -- outputs ------------------------------------------------------------------------------
     def embed(self, dataset: Dataset, ctx: RunContext) -> np.ndarray:
+        require_torch(self.name)
         from .sclm_net import embed
 
         source = source_of(dataset.adata)
@@ -245,6 +246,7 @@ class SCLM(ModelAdapter):
         )
 
     def reconstruct(self, dataset: Dataset, masked: AnnData, ctx: RunContext) -> np.ndarray:
+        require_torch(self.name)
         from .sclm_net import reconstruct
 
         source = MatrixSource(masked.X, masked.var_names)

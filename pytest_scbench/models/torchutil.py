@@ -15,6 +15,21 @@ if TYPE_CHECKING:
     import torch
 
 
+def require_torch(model: str, extra: str = "torch") -> None:
+    """A :class:`ModelError` naming the extra to install where torch is not installed.
+
+    torch is an extra (``pytest-scbench[torch]``): scoring precomputed outputs, the controls
+    and the baselines needs none, and PyPI's Linux torch is a CUDA build of several GB.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        raise ModelError(
+            f"model {model!r} needs torch, which is not installed here: pip install 'pytest-scbench[{extra}]' "
+            "(README, Install: how to get torch's CPU or CUDA build)"
+        )
+
+
 def torch_device(ctx: RunContext, model: str) -> torch.device:
     """The torch device for ``ctx.device``; a clear error where CUDA is asked for and absent."""
     import torch

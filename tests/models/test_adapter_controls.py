@@ -158,3 +158,18 @@ def test_mean_perturbation_is_the_control_mean_for_every_condition(
     assert out.shape == (3, adata.n_vars)
     for row in out:
         np.testing.assert_allclose(row, expected, rtol=1e-5)
+
+
+def test_mean_perturbation_is_exactly_the_tasks_control_mean(pbmc_counts, make_dataset, ctx) -> None:
+    """Bit for bit, so the task sees zero change (Pearson 0 by definition), not rounding noise."""
+    from pytest_scbench.tasks.perturbation import group_stats, log_normalize
+
+    adata = pbmc_counts.copy()
+    adata.obs["condition"] = np.where(np.arange(adata.n_obs) % 3 == 0, "ctrl", "KO_A")
+    data = make_dataset(adata, condition_key="condition", control_value="ctrl")
+    out = registry.models.get("mean")().predict_perturbation(data.controls(), ["KO_A"], ctx)
+    control_mean, _ = group_stats(log_normalize(adata.X), np.flatnonzero(adata.obs["condition"] == "ctrl"))
+    assert np.array_equal(out[0], control_mean)
+    dense = make_dataset(AnnData(X=adata.X.toarray(), obs=adata.obs), condition_key="condition", control_value="ctrl")
+    out_dense = registry.models.get("mean")().predict_perturbation(dense.controls(), ["KO_A"], ctx)
+    np.testing.assert_allclose(out_dense[0], control_mean, rtol=1e-12)
