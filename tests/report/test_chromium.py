@@ -20,7 +20,7 @@ def check_page(page: Path, workdir: Path) -> Path:
     heatmaps = [i for i in dom["images"] if i["cls"] == "heatmap"]
     assert heatmaps and all(i["width"] > 100 and i["height"] > 100 for i in heatmaps), dom["images"]
     tables = {t["id"]: t for t in dom["tables"]}
-    for name in ("scores-0", "metrics-table", "environment-table", "packages-table"):
+    for name in ("overview-0", "metrics-table", "environment-table", "packages-table"):
         assert tables[name]["rows"] > 0 and tables[name]["filled"] > 0, tables[name]
     png = screenshot(binary, page, workdir / f"{page.stem}.png")
     with Image.open(png) as img:
