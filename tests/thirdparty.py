@@ -41,21 +41,9 @@ def install_demo_adapter(tmp_path: Path) -> Path:
     (source / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT))
     (source / "scbench_demo_adapter" / "__init__.py").write_text(textwrap.dedent(MODULE))
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-index",
-            "--no-build-isolation",
-            "--target",
-            str(site),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--no-build-isolation",
+         "--target", str(site), str(source)],
+        capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stderr
     assert list(site.glob("scbench_demo_adapter-0.0.1.dist-info/entry_points.txt"))

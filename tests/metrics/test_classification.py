@@ -31,7 +31,9 @@ def test_matches_sklearn(seed: int) -> None:
         (scores.macro_recall, recall_score),
     ]:
         assert ours == pytest.approx(fn(y, pred, average="macro", zero_division=0), abs=1e-12)
-    assert scores.macro_auroc == pytest.approx(roc_auc_score(y, proba, multi_class="ovr", average="macro"), abs=1e-12)
+    assert scores.macro_auroc == pytest.approx(
+        roc_auc_score(y, proba, multi_class="ovr", average="macro"), abs=1e-12
+    )
     np.testing.assert_allclose(scores.per_class_f1, f1_score(y, pred, average=None), atol=1e-12)
 
 

@@ -20,7 +20,9 @@ def test_matches_sklearn(seed: int, n_true: int, n_pred: int) -> None:
     truth = rng.integers(0, n_true, 500)
     pred = np.where(rng.random(500) < 0.6, truth % n_pred, rng.integers(0, n_pred, 500))
     assert adjusted_rand_index(truth, pred) == pytest.approx(adjusted_rand_score(truth, pred), abs=1e-12)
-    assert normalized_mutual_info(truth, pred) == pytest.approx(normalized_mutual_info_score(truth, pred), abs=1e-12)
+    assert normalized_mutual_info(truth, pred) == pytest.approx(
+        normalized_mutual_info_score(truth, pred), abs=1e-12
+    )
 
 
 def test_special_cases_match_sklearn() -> None:
@@ -46,7 +48,9 @@ def test_invariant_under_renaming(labels: list[int], data: st.DataObject) -> Non
     perm = np.array(data.draw(st.permutations(range(6))))
     renamed = np.array([f"name{perm[v]}" for v in truth])
     assert adjusted_rand_index(renamed, pred) == pytest.approx(adjusted_rand_index(truth, pred), abs=1e-12)
-    assert normalized_mutual_info(renamed, pred) == pytest.approx(normalized_mutual_info(truth, pred), abs=1e-12)
+    assert normalized_mutual_info(renamed, pred) == pytest.approx(
+        normalized_mutual_info(truth, pred), abs=1e-12
+    )
 
 
 @settings(max_examples=40, deadline=None)

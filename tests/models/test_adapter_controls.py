@@ -143,12 +143,16 @@ def test_mean_reconstruction_is_the_observed_gene_mean(pbmc, ctx) -> None:
     np.testing.assert_allclose(sparse_out, dense_out)
 
 
-def test_mean_perturbation_is_the_control_mean_for_every_condition(pbmc_counts, make_dataset, ctx) -> None:
+def test_mean_perturbation_is_the_control_mean_for_every_condition(
+    pbmc_counts, make_dataset, ctx
+) -> None:
     adata = pbmc_counts.copy()
     adata.obs["condition"] = np.where(np.arange(adata.n_obs) < 300, "ctrl", "KO_A")
     data = make_dataset(adata, condition_key="condition", control_value="ctrl")
     controls = data.controls()
-    out = registry.models.get("mean")().predict_perturbation(controls, ["KO_A", "KO_B", "KO_C"], ctx)
+    out = registry.models.get("mean")().predict_perturbation(
+        controls, ["KO_A", "KO_B", "KO_C"], ctx
+    )
     counts = adata.X[:300].toarray().astype(np.float64)
     expected = np.log1p(counts / counts.sum(1, keepdims=True) * 1e4).mean(0)
     assert out.shape == (3, adata.n_vars)

@@ -47,7 +47,9 @@ def write_model(
         (root / "gene_median_dictionary_gc104M.pkl").write_bytes(pickle.dumps(medians))
     else:
         (root / "token_dictionary.json").write_text(json.dumps(tokens))
-        (root / "gene_median_dictionary.json").write_text(json.dumps({k: float(v) for k, v in medians.items()}))
+        (root / "gene_median_dictionary.json").write_text(
+            json.dumps({k: float(v) for k, v in medians.items()})
+        )
     config = transformers.BertConfig(
         vocab_size=len(tokens),
         hidden_size=16,
@@ -112,9 +114,13 @@ def test_geneformer_rank_value_encoding_and_mean_pooling(tmp_path, pbmc, ctx, v2
             got = (
                 emb[cell]
                 if layer_param == -1
-                else geneformer(path=str(tmp_path / "gf"), gene_col="ensembl_id", emb_layer=0).embed(pbmc, ctx)[cell]
+                else geneformer(
+                    path=str(tmp_path / "gf"), gene_col="ensembl_id", emb_layer=0
+                ).embed(pbmc, ctx)[cell]
             )
-            expected = reference(made, counts, np.asarray(ensembl), cell, v2=v2, length=64, layer=layer)
+            expected = reference(
+                made, counts, np.asarray(ensembl), cell, v2=v2, length=64, layer=layer
+            )
             np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
@@ -125,7 +131,9 @@ def test_json_dictionaries_and_pytorch_bin_weights_load_the_same(tmp_path, pbmc,
     a = geneformer(path=str(tmp_path / "a"), gene_col="ensembl_id").embed(pbmc, ctx)
     b = geneformer(path=str(tmp_path / "b"), gene_col="ensembl_id").embed(pbmc, ctx)
     np.testing.assert_allclose(a, b, atol=1e-6)
-    short = geneformer(path=str(tmp_path / "a"), gene_col="ensembl_id", max_length=10).embed(pbmc, ctx)
+    short = geneformer(path=str(tmp_path / "a"), gene_col="ensembl_id", max_length=10).embed(
+        pbmc, ctx
+    )
     assert not np.allclose(short, a)
 
 

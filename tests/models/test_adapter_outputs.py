@@ -14,18 +14,24 @@ from pytest_scbench.outputs import Outputs, OutputStore
     ("name", "params"),
     [("random", {}), ("pca", {}), ("hvg", {"n_top_genes": 50}), ("sclm", {"epochs": 1})],
 )
-def test_embeddings_pass_validation_and_are_cached_once(name, params, pbmc_counts, make_dataset, ctx, tmp_path) -> None:
+def test_embeddings_pass_validation_and_are_cached_once(
+    name, params, pbmc_counts, make_dataset, ctx, tmp_path
+) -> None:
     data = make_dataset(pbmc_counts[:120].copy())
     store = OutputStore(tmp_path)
     model = registry.models.get(name)(**params)
     first = Outputs(model, data, ctx, store).embedding()
-    again = Outputs(registry.models.get(name)(**params), data, ctx, OutputStore(tmp_path)).embedding()
+    again = Outputs(
+        registry.models.get(name)(**params), data, ctx, OutputStore(tmp_path)
+    ).embedding()
     assert first.shape[0] == 120 and first.dtype == np.float32
     np.testing.assert_array_equal(first, again)
     assert sum(store.computations.values()) == 1
 
 
-def test_mean_and_sclm_reconstructions_and_mean_perturbation(pbmc_counts, make_dataset, ctx) -> None:
+def test_mean_and_sclm_reconstructions_and_mean_perturbation(
+    pbmc_counts, make_dataset, ctx
+) -> None:
     adata = pbmc_counts[:120].copy()
     adata.obs["condition"] = np.where(np.arange(120) < 60, "ctrl", "KO")
     data = make_dataset(adata, condition_key="condition", control_value="ctrl")

@@ -51,7 +51,9 @@ def test_same_cells_in_another_order_are_reordered(small, embedding, tmp_path, c
     np.testing.assert_array_equal(precomputed(path=str(path)).embed(small, ctx), embedding)
 
 
-def test_other_cells_are_an_error_naming_the_file_and_the_counts(small, embedding, tmp_path, ctx) -> None:
+def test_other_cells_are_an_error_naming_the_file_and_the_counts(
+    small, embedding, tmp_path, ctx
+) -> None:
     path = tmp_path / "other.h5ad"
     obs = small.adata.obs[[]].iloc[:48].copy()
     obs.index = list(obs.index[:46]) + ["stranger-1", "stranger-2"]
@@ -71,7 +73,9 @@ def test_npy_must_match_the_row_count(small, embedding, tmp_path, ctx) -> None:
     np.save(path, embedding)
     np.testing.assert_array_equal(precomputed(path=str(path)).embed(small, ctx), embedding)
     np.save(path, embedding[:49])
-    with pytest.raises(ModelError, match=r"emb.npy: has 49 rows and no cell names, the data set has 50"):
+    with pytest.raises(
+        ModelError, match=r"emb.npy: has 49 rows and no cell names, the data set has 50"
+    ):
         precomputed(path=str(path)).embed(small, ctx)
 
 
@@ -81,7 +85,9 @@ def test_npz_by_key_and_with_obs_names(small, embedding, tmp_path, ctx) -> None:
     names = np.asarray(small.adata.obs_names, dtype=str)[order]
     np.savez(path, a=embedding[order], b=embedding, obs_names=names)
     np.testing.assert_array_equal(precomputed(path=str(path), key="a").embed(small, ctx), embedding)
-    with pytest.raises(ModelError, match=r"holds arrays \['a', 'b'\]; name the embedding with parameter 'key'"):
+    with pytest.raises(
+        ModelError, match=r"holds arrays \['a', 'b'\]; name the embedding with parameter 'key'"
+    ):
         precomputed(path=str(path)).embed(small, ctx)
     with pytest.raises(ModelError, match=r"has no array 'c'"):
         precomputed(path=str(path), key="c").embed(small, ctx)

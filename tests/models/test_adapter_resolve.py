@@ -22,12 +22,16 @@ def test_a_registered_name_resolves_to_its_factory() -> None:
 
 
 def test_an_unknown_name_lists_the_registered_ones() -> None:
-    with pytest.raises(ModelError, match=r"unknown model adapter 'pcaa'; did you mean 'pca'\?.*'hvg'"):
+    with pytest.raises(
+        ModelError, match=r"unknown model adapter 'pcaa'; did you mean 'pca'\?.*'hvg'"
+    ):
         resolve_adapter("pcaa")
 
 
 def test_an_import_path_resolves_and_builds_with_its_arguments(pbmc, ctx) -> None:
-    model = build_adapter("pytest_scbench.models.random:RandomEmbedding", {"n_dims": 3}, name="mine")
+    model = build_adapter(
+        "pytest_scbench.models.random:RandomEmbedding", {"n_dims": 3}, name="mine"
+    )
     assert model.name == "mine" and model.params == {"n_dims": 3}
     assert model.embed(pbmc, ctx).shape == (700, 3)
 
@@ -54,11 +58,14 @@ def test_a_bad_import_path_is_a_model_error(spec: str, message: str) -> None:
 
 def test_a_factory_must_return_an_adapter_and_accept_its_arguments(tmp_path, monkeypatch) -> None:
     (tmp_path / "scbench_odd_factories.py").write_text(
-        "def not_an_adapter(**params):\n    return dict(params)\n\ndef no_params():\n    return None\n"
+        "def not_an_adapter(**params):\n    return dict(params)\n\n"
+        "def no_params():\n    return None\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "scbench_odd_factories", raising=False)
-    with pytest.raises(ModelError, match=r"'odd': adapter .* returned a dict, not a pytest_scbench"):
+    with pytest.raises(
+        ModelError, match=r"'odd': adapter .* returned a dict, not a pytest_scbench"
+    ):
         build_adapter("scbench_odd_factories:not_an_adapter", {"a": 1}, name="odd")
     with pytest.raises(ModelError, match=r"bad parameters: .*unexpected keyword argument 'a'"):
         build_adapter("scbench_odd_factories:no_params", {"a": 1})

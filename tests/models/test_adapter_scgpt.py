@@ -41,7 +41,9 @@ def write_checkpoint(root: Path, genes: list[str], args: dict = ARGS, seed: int 
     (root / "vocab.json").write_text(json.dumps(vocab))
     (root / "args.json").write_text(json.dumps(args))
     torch.manual_seed(seed)
-    model = ScGPTModel(len(vocab), args["embsize"], args["nheads"], args["d_hid"], args["nlayers"], pad_id=0)
+    model = ScGPTModel(
+        len(vocab), args["embsize"], args["nheads"], args["d_hid"], args["nlayers"], pad_id=0
+    )
     state = model.state_dict()
     published = OrderedDict()
     for key, value in state.items():
@@ -73,12 +75,20 @@ def scgpt(**params):
     return registry.models.get("scgpt")(**params)
 
 
-def reference_embedding(state, args, vocab, counts: np.ndarray, genes, cell: int, seed: int) -> np.ndarray:
+def reference_embedding(
+    state, args, vocab, counts: np.ndarray, genes, cell: int, seed: int
+) -> np.ndarray:
     """One cell through torch's own TransformerEncoder (scGPT's non-flash path)."""
-    layer = torch.nn.TransformerEncoderLayer(args["embsize"], args["nheads"], args["d_hid"], 0.0, batch_first=True)
+    layer = torch.nn.TransformerEncoderLayer(
+        args["embsize"], args["nheads"], args["d_hid"], 0.0, batch_first=True
+    )
     encoder = torch.nn.TransformerEncoder(layer, args["nlayers"], enable_nested_tensor=False).eval()
     encoder.load_state_dict(
-        {k.removeprefix("transformer_encoder."): v for k, v in state.items() if k.startswith("transformer_encoder.")}
+        {
+            k.removeprefix("transformer_encoder."): v
+            for k, v in state.items()
+            if k.startswith("transformer_encoder.")
+        }
     )
     ids = np.array([vocab.get(g, -1) for g in genes])
     row = counts[cell, ids >= 0]
@@ -91,7 +101,9 @@ def reference_embedding(state, args, vocab, counts: np.ndarray, genes, cell: int
         emb, (args["embsize"],), state["encoder.enc_norm.weight"], state["encoder.enc_norm.bias"]
     )
     x = v.unsqueeze(-1)
-    x = torch.relu(x @ state["value_encoder.linear1.weight"].T + state["value_encoder.linear1.bias"])
+    x = torch.relu(
+        x @ state["value_encoder.linear1.weight"].T + state["value_encoder.linear1.bias"]
+    )
     x = x @ state["value_encoder.linear2.weight"].T + state["value_encoder.linear2.bias"]
     x = torch.nn.functional.layer_norm(
         x, (args["embsize"],), state["value_encoder.norm.weight"], state["value_encoder.norm.bias"]
@@ -112,17 +124,23 @@ def test_scgpt_embeds_with_the_published_checkpoint_layout(checkpoint, pbmc, ctx
     vocab = json.loads((root / "vocab.json").read_text())
     counts = pbmc.adata.X.toarray().astype(float)
     for cell in (0, 123, 199):
-        expected = reference_embedding(state, ARGS, vocab, counts, list(pbmc.adata.var_names), cell, ctx.seed)
+        expected = reference_embedding(
+            state, ARGS, vocab, counts, list(pbmc.adata.var_names), cell, ctx.seed
+        )
         np.testing.assert_allclose(emb[cell], expected, atol=2e-5)
 
 
-def test_scgpt_maps_genes_by_symbol_column_and_caps_length(checkpoint, pbmc, make_dataset, ctx) -> None:
+def test_scgpt_maps_genes_by_symbol_column_and_caps_length(
+    checkpoint, pbmc, make_dataset, ctx
+) -> None:
     root, _ = checkpoint
     adata = pbmc.adata.copy()
     adata.var["feature_name"] = adata.var_names.to_numpy()
     adata.var_names = [f"ENSG{i:011d}" for i in range(adata.n_vars)]
     data = make_dataset(adata)
-    with pytest.raises(ModelError, match=r"none of dataset 'pbmc'.s genes is in .*vocab.json.*set gene_col"):
+    with pytest.raises(
+        ModelError, match=r"none of dataset 'pbmc'.s genes is in .*vocab.json.*set gene_col"
+    ):
         scgpt(path=str(root)).embed(data, ctx)
     by_symbol = scgpt(path=str(root), gene_col="feature_name").embed(data, ctx)
     np.testing.assert_allclose(by_symbol, scgpt(path=str(root)).embed(pbmc, ctx), atol=1e-6)
@@ -130,7 +148,9 @@ def test_scgpt_maps_genes_by_symbol_column_and_caps_length(checkpoint, pbmc, mak
     assert short.shape == (200, 16) and not np.allclose(short, by_symbol)
 
 
-def test_a_checkpoint_that_does_not_match_its_config_names_file_and_keys(checkpoint, pbmc, ctx) -> None:
+def test_a_checkpoint_that_does_not_match_its_config_names_file_and_keys(
+    checkpoint, pbmc, ctx
+) -> None:
     root, _ = checkpoint
     (root / "args.json").write_text(json.dumps({**ARGS, "embsize": 32, "nlayers": 3}))
     with pytest.raises(ModelError) as info:
@@ -146,7 +166,9 @@ def test_unsafe_or_missing_files_are_model_errors(checkpoint, pbmc, ctx, tmp_pat
     torch.save({"state": pd.DataFrame({"a": [1]})}, root / "best_model.pt")  # needs full unpickling
     with pytest.raises(ModelError, match=r"cannot load .*best_model.pt with weights_only=True"):
         scgpt(path=str(root)).embed(pbmc, ctx)
-    with pytest.raises(ModelError, match=r"empty/args.json does not exist; an scGPT directory holds"):
+    with pytest.raises(
+        ModelError, match=r"empty/args.json does not exist; an scGPT directory holds"
+    ):
         scgpt(path=str(tmp_path / "empty")).fingerprint()
     with pytest.raises(ModelError, match="parameter 'path'"):
         scgpt()

@@ -52,7 +52,9 @@ def test_h5_csr_source_streams_the_same_rows_as_memory(pbmc_counts, tmp_path) ->
     path = tmp_path / "cells.h5t"
     with h5torch.File(str(path), "w") as fh:
         fh.register(sparse.csr_matrix(pbmc_counts.X), "central", mode="csr")
-        fh.register(np.asarray(pbmc_counts.var_names, dtype=bytes), axis=1, name="gene_names", mode="N-D")
+        fh.register(
+            np.asarray(pbmc_counts.var_names, dtype=bytes), axis=1, name="gene_names", mode="N-D"
+        )
     streamed = H5CSRSource(path)
     memory = MatrixSource(pbmc_counts.X, pbmc_counts.var_names)
     assert streamed.n_cells == 700 and list(streamed.gene_names) == list(pbmc_counts.var_names)
@@ -99,7 +101,9 @@ def test_sclm_saves_and_loads_its_weights(cells, ctx, tmp_path) -> None:
     np.testing.assert_array_equal(loaded.embed(cells, ctx), emb)
     assert loaded.losses == [], "a loaded model does not train"
     assert loaded.fingerprint() != trained.fingerprint()
-    with pytest.raises(ModelError, match=r"does not match the parameters \(d_model: file 32 vs params 16\)"):
+    with pytest.raises(
+        ModelError, match=r"does not match the parameters \(d_model: file 32 vs params 16\)"
+    ):
         sclm(weights_path=str(path), d_model=16).embed(cells, ctx)
     state = torch.load(path, weights_only=True)
     state["state_dict"].pop("head.bias")
@@ -118,7 +122,9 @@ def test_sclm_trains_from_a_streamed_h5t_like_from_memory(cells, ctx, tmp_path) 
     path = tmp_path / "train.h5t"
     with h5torch.File(str(path), "w") as fh:
         fh.register(sparse.csr_matrix(cells.adata.X), "central", mode="csr")
-        fh.register(np.asarray(cells.adata.var_names, dtype=bytes), axis=1, name="gene_names", mode="N-D")
+        fh.register(
+            np.asarray(cells.adata.var_names, dtype=bytes), axis=1, name="gene_names", mode="N-D"
+        )
     streamed = sclm(train_path=str(path))
     np.testing.assert_allclose(streamed.embed(cells, ctx), sclm().embed(cells, ctx), atol=1e-5)
 

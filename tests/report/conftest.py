@@ -91,7 +91,10 @@ def sample_results() -> list[CaseResult]:
                 model,
                 "atlas",
                 "scib",
-                {"ari": (ari, "higher", 0.0, ari), **{name: (v, "higher", 0.3, v) for name, v in zip(scib, values)}},
+                {
+                    "ari": (ari, "higher", 0.0, ari),
+                    **{name: (v, "higher", 0.3, v) for name, v in zip(scib, values, strict=True)},
+                },
                 headline="total",
                 aggregates=scib,
             )

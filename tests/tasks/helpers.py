@@ -46,12 +46,16 @@ class FixedModel(ModelAdapter):
             return self._reconstruction(masked)
         return self._reconstruction
 
-    def predict_perturbation(self, dataset: Dataset, conditions: Sequence[str], ctx: RunContext) -> np.ndarray:
+    def predict_perturbation(
+        self, dataset: Dataset, conditions: Sequence[str], ctx: RunContext
+    ) -> np.ndarray:
         self.seen_controls = dataset
         return np.vstack([self._perturbation[c] for c in conditions])
 
 
-def make_dataset(adata: AnnData, name: str = "synthetic", fingerprint: str | None = None, **keys: str) -> Dataset:
+def make_dataset(
+    adata: AnnData, name: str = "synthetic", fingerprint: str | None = None, **keys: str
+) -> Dataset:
     """A Dataset whose loader returns ``adata``; ``keys`` are DatasetKeys fields."""
     spec = DatasetSpec(
         name=name,

@@ -32,7 +32,9 @@ def test_metrics_match_scib_metrics(separated) -> None:
     assert value["ilisi"] == pytest.approx(float(scib_metrics.ilisi_knn(nr, batch)), abs=1e-6)
     assert value["clisi"] == pytest.approx(float(scib_metrics.clisi_knn(nr, labels)), abs=1e-6)
     assert value["graph_connectivity"] == pytest.approx(float(scib_metrics.graph_connectivity(nr15, labels)))
-    assert value["silhouette_batch"] == pytest.approx(float(scib_metrics.silhouette_batch(X, labels, batch)), abs=1e-5)
+    assert value["silhouette_batch"] == pytest.approx(
+        float(scib_metrics.silhouette_batch(X, labels, batch)), abs=1e-5
+    )
     assert set(result.details["kbet_per_label"]) == set(np.unique(labels))
     assert set(result.controls) == NAMES
 

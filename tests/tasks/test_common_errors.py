@@ -70,9 +70,9 @@ def test_missing_label_column_is_dataset_error(task) -> None:
 
 def test_missing_label_values() -> None:
     adata, X = blobs(n_cells=60)
-    adata.obs["cell_type"] = (
-        pd.Series(adata.obs["cell_type"].astype(object)).where(np.arange(60) % 7 != 0, None).to_numpy()
-    )
+    adata.obs["cell_type"] = pd.Series(adata.obs["cell_type"].astype(object)).where(
+        np.arange(60) % 7 != 0, None
+    ).to_numpy()
     dataset = make_dataset(adata, label_key="cell_type")
     with pytest.raises(TaskError, match="'cell_type' has 9 missing values"):
         Embedding().run(inputs_for(dataset, X))

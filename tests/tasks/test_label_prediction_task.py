@@ -95,7 +95,10 @@ def test_forest_bootstrap_cap(noisy) -> None:
 
     # cap >= training cells: scikit-learn's default forest (cz-benchmarks' classifier)
     reference = np.mean(
-        [RandomForestClassifier(20, random_state=0).fit(X[tr], y[tr]).score(X[te], y[te]) for tr, te in folds]
+        [
+            RandomForestClassifier(20, random_state=0).fit(X[tr], y[tr]).score(X[te], y[te])
+            for tr, te in folds
+        ]
     )
     assert accuracy(rf_max_samples=10_000) == pytest.approx(reference, abs=1e-12)
     assert accuracy() == pytest.approx(reference, abs=1e-12)  # 192 training cells < 1,000
