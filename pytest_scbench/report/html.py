@@ -201,7 +201,8 @@ def _overview_table(board: Leaderboard, suite: str, k: int) -> list[str]:
     for grid in grids:
         for task in grid.tasks:
             columns.append((grid, task, None))
-            columns += [(grid, task, name) for name in grid.aggregate_names(task)]
+            # An aggregate that is the headline already has its column.
+            columns += [(grid, task, name) for name in grid.aggregate_names(task) if name != grid.headline(task)]
     top = ['<th rowspan="2" data-col="0">model</th>']
     for grid in grids:
         width = sum(1 for g, _, _ in columns if g is grid)
