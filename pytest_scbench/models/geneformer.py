@@ -24,7 +24,8 @@ ranked by that value, highest first, and the top ``max_length`` are kept (``<cls
 ``<eos>`` last when the vocabulary has them, inside that length). The cell embedding is
 taken from hidden layer ``emb_layer``, counted back from the last as Geneformer's
 ``EmbExtractor`` counts: ``0`` is the last layer, ``-1`` (the default, as upstream) the
-second-to-last (upstream offers these two), down to ``-(L - 1)``, the first; with ``num_hidden_layers`` L, ``emb_layer`` e reads transformers' ``hidden_states[L + e]``
+second-to-last (upstream offers these two), down to ``-(L - 1)``, the first. With
+``num_hidden_layers`` L, ``emb_layer`` e reads transformers' ``hidden_states[L + e]``
 (``hidden_states[0]`` is the embedding layer's output, never used). ``emb_mode`` picks the
 token(s) of that layer:
 
@@ -303,9 +304,10 @@ class Geneformer(ModelAdapter):
         specials = {v for k, v in tokens.items() if k.startswith("<")}
         layer = config.num_hidden_layers + int(self.params["emb_layer"])
         if layer < 1:
+            first = 1 - config.num_hidden_layers
             raise ModelError(
                 f"model {self.name!r}: emb_layer {self.params['emb_layer']} is before the first of the model's "
-                f"{config.num_hidden_layers} layers; use 0 (the last) down to {1 - config.num_hidden_layers} (the first)"
+                f"{config.num_hidden_layers} layers; use 0 (the last) down to {first} (the first)"
             )
         batch = self.resolved_batch_size(ctx)
         out = np.zeros((len(cells), config.hidden_size), dtype=np.float32)
