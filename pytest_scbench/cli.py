@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,9 @@ def _list(what: str, paths: list[Path]) -> int:
         for name in registry.models.names():
             factory = registry.models.get(name)
             provides = ", ".join(sorted(getattr(factory, "provides", ()))) or "?"
-            rows.append([name, provides, getattr(factory, "device", "?"), _first_line(factory.__doc__)])
+            lines = _wrapped(factory.__doc__)
+            rows.append([name, provides, getattr(factory, "device", "?"), lines[0]])
+            rows += [["", "", "", line] for line in lines[1:]]
         header = ["model", "provides", "device", "description"]
     elif what == "tasks":
         for name in registry.tasks.names():
@@ -149,10 +152,11 @@ def _list(what: str, paths: list[Path]) -> int:
                     name,
                     ", ".join(sorted(task.requires_outputs)),
                     ", ".join(sorted(task.requires_keys)),
+                    ", ".join(task().headline_metrics()) or "all",
                     ", ".join(f"{k}={v!r}" for k, v in task.defaults.items()),
                 ]
             )
-        header = ["task", "needs outputs", "needs keys", "parameters (defaults)"]
+        header = ["task", "needs outputs", "needs keys", "gated (headlines)", "parameters (defaults)"]
     else:
         for name in registry.datasets.names():
             spec = registry.datasets.get(name)()
@@ -173,8 +177,14 @@ def _suite_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def _first_line(doc: str | None) -> str:
-    return (doc or "").strip().splitlines()[0] if doc and doc.strip() else ""
+#: Width of the description column of ``scbench list models``.
+DESCRIPTION_WIDTH = 72
+
+
+def _wrapped(doc: str | None, width: int = DESCRIPTION_WIDTH) -> list[str]:
+    """A docstring as whole, wrapped lines: every paragraph, reST's double backquotes dropped."""
+    text = " ".join((doc or "").replace("``", "").split())
+    return textwrap.wrap(text, width) or [""]
 
 
 def _load(path: Path) -> dict[str, dict[str, Any]]:
