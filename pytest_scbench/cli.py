@@ -16,6 +16,7 @@ from typing import Any
 from . import registry
 from .baselines import judge
 from .errors import ScbenchError
+from .expectations import checks
 from .report.text import table
 from .suite import load_suite
 
@@ -134,6 +135,8 @@ def _list(what: str, paths: list[Path]) -> int:
             for case in cases:
                 reason = case.skip_reason
                 print(f"  {case.id}" + (f"  (skipped: {reason})" if reason else ""))
+            for check in checks(suite):
+                print(f"  {check.id}  ({check.expectation.describe()} on {check.metric})")
         return 0
     rows = []
     if what == "models":
