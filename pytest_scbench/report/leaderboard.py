@@ -71,6 +71,13 @@ class Cell:
     mark: str = ""
     aggregates: tuple[tuple[str, float | None], ...] = ()
 
+    @property
+    def text(self) -> str:
+        """The cell as the terminal grid, the heatmap and the Markdown summary write it: ``0.812▼nmi``."""
+        if self.value is None:
+            return self.outcome if self.outcome != "passed" else "n/a"
+        return f"{self.value:.3f}{self.mark}"
+
 
 @dataclass
 class Grid:

@@ -78,9 +78,7 @@ def render_markdown(board: Leaderboard) -> str:
 def _cell(cell: Cell | None) -> str:
     if cell is None:
         return ""
-    if cell.value is None:
-        return md(cell.outcome if cell.outcome != "passed" else "n/a")
-    return f"{cell.value:.3f}{md(cell.mark)}"
+    return md(cell.text)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:

@@ -62,10 +62,8 @@ def heatmap_png(grid: Grid) -> bytes:
             cell = grid.cells.get((model, task))
             if cell is None:
                 text, colour = "", "black"
-            elif cell.value is None:
-                text, colour = plain(cell.outcome if cell.outcome != "passed" else "n/a"), "black"
             else:
-                text = plain(f"{cell.value:.3f}{cell.mark}")
+                text = plain(cell.text)
                 colour = "black" if cell.score is None or cell.score > 0.6 else "white"
             ax.text(j, i, text, ha="center", va="center", color=colour, fontsize=9)
     fig.colorbar(image, ax=ax, label="scaled headline\n0 = control, 1 = best")

@@ -66,6 +66,10 @@ def test_terminal_heatmap_and_markdown_agree_on_the_headline(report: dict[str, A
     ):
         assert line in terminal and row in text
     assert "| model | scib (total) |" in text and "| pca | 0.580 |" in text
+    # The heatmap writes Cell.text into each cell, the same text as the terminal's.
+    pbmc = build_leaderboard(report).grids[1]
+    assert [pbmc.cells[(m, "clustering")].text for m in ("pca", "random")] == ["0.400▼", "0.100▲"]
+    assert pbmc.cells[("random", "embedding")].text == "skipped"
 
 
 def test_markdown_summary(report: dict[str, Any]) -> None:
