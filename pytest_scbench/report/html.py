@@ -99,9 +99,17 @@ def render_html(board: Leaderboard) -> str:
         + counts
         + f"<span>regressed metrics: <b>{len(board.regressions)}</b></span>"
         + f"<span>changed, not gated: <b>{len(board.changed)}</b></span>"
-        + f"<span>improved metrics: <b>{len(board.improvements)}</b></span></p>",
+        + f"<span>improved metrics: <b>{len(board.improvements)}</b></span>"
+        + (
+            f"<span>expectations failed: <b>{sum(e.outcome == 'failed' for e in board.expectations)}</b>"
+            f" of {len(board.expectations)}</span>"
+            if board.expectations
+            else ""
+        )
+        + "</p>",
     ]
     parts += _overview_section(board)
+    parts += _expectations_section(board)
     parts += _changes_section(board)
     parts += _details_section(board)
     parts += _metrics_section(board.rows)
@@ -254,6 +262,34 @@ def _overview_cell(cell: Cell | None) -> str:
         f'<td class="num" data-v="{sort}" title="{escape(chr(10).join(hover))}" style="{style}">'
         f"{cell.value:.3f}{_mark(cell.mark, cell.status)}</td>"
     )
+
+
+def _expectations_section(board: Leaderboard) -> list[str]:
+    """The suite's ``expect:`` checks: failed first, with both values and the difference."""
+    if not board.expectations:
+        return []
+    order = {"failed": 0, "skipped": 1, "passed": 2}
+    rows = []
+    for e in sorted(board.expectations, key=lambda e: (order.get(e.outcome, 3), e.id)):
+        css = "regressed" if e.outcome == "failed" else ""
+        note = e.message.splitlines()[0] if e.outcome == "skipped" and e.message else ""
+        rows.append(
+            f'<tr class="{css}"><td>{escape(e.id)}</td><td>{escape(e.description)}</td><td>{escape(e.dataset)}</td>'
+            f"<td>{escape(e.task)}</td><td>{escape(e.metric)}</td>"
+            + _num_cell(e.value)
+            + _num_cell(e.other_value)
+            + _num_cell(e.difference, num(e.difference, signed=True))
+            + f"<td>{escape(e.outcome.upper() if e.outcome == 'failed' else e.outcome)}"
+            + (f" ({escape(note)})" if note else "")
+            + "</td></tr>"
+        )
+    header = ["check", "expectation", "data set", "task", "metric", "model", "other", "difference", "outcome"]
+    return [
+        '<h2 id="expectations">Expectations</h2>',
+        '<p class="note">The suite\'s expect: entries, each checked where both items ran. "other" is the other '
+        "model's value, or the stored baseline for within: {of: baseline}.</p>",
+        *_table(header, rows, "expectations", "expectations-table"),
+    ]
 
 
 def _changes_section(board: Leaderboard) -> list[str]:

@@ -105,6 +105,24 @@ class Grid:
         return list(names)
 
 
+@dataclass(frozen=True)
+class ExpectationRow:
+    """One relative expectation check (a suite's ``expect:``) and how it came out."""
+
+    id: str
+    description: str
+    model: str
+    other: str
+    dataset: str
+    task: str
+    metric: str
+    value: float | None
+    other_value: float | None
+    difference: float | None
+    outcome: str
+    message: str
+
+
 @dataclass
 class Leaderboard:
     """Everything a page or summary shows, from one JSON report."""
@@ -115,6 +133,7 @@ class Leaderboard:
     created: str
     environment: dict[str, Any]
     options: dict[str, Any]
+    expectations: list[ExpectationRow] = field(default_factory=list)
 
     @property
     def regressions(self) -> list[MetricRow]:
@@ -183,6 +202,7 @@ def build_leaderboard(report: dict[str, Any]) -> Leaderboard:
         created=str(report.get("created", "")),
         environment=report["environment"] if isinstance(report.get("environment"), dict) else {},
         options=report["options"] if isinstance(report.get("options"), dict) else {},
+        expectations=_expectations(report.get("expectations")),
     )
 
 
@@ -234,3 +254,31 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return float(value)
+
+
+def _expectations(raw: Any) -> list[ExpectationRow]:
+    """The report's expectation checks (absent from reports written before they existed)."""
+    if not isinstance(raw, list):
+        return []
+    out = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            continue
+        other = str(entry.get("other", ""))
+        out.append(
+            ExpectationRow(
+                id=str(entry.get("id", "")),
+                description=str(entry.get("description", "")),
+                model=str(entry.get("model", "")),
+                other=other,
+                dataset=str(entry.get("dataset", "")),
+                task=str(entry.get("task", "")),
+                metric=str(entry.get("metric", "")),
+                value=_number(entry.get("value")),
+                other_value=_number(entry.get("other_value")),
+                difference=_number(entry.get("difference")),
+                outcome=str(entry.get("outcome", "")),
+                message=str(entry.get("message", "")),
+            )
+        )
+    return sorted(out, key=lambda e: e.id)

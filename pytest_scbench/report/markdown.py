@@ -62,6 +62,19 @@ def render_markdown(board: Leaderboard) -> str:
         )
     else:
         lines.append("No metric moved beyond its tolerance.")
+    if board.expectations:
+        failed = [e for e in board.expectations if e.outcome == "failed"]
+        lines += ["", "## Expectations", ""]
+        lines.append(f"{len(failed)} of {len(board.expectations)} check(s) failed.")
+        if failed:
+            lines.append("")
+            lines += _table(
+                ["check", "expectation", "model", "other", "difference"],
+                [
+                    [code(e.id), md(e.description), num(e.value), num(e.other_value), num(e.difference, signed=True)]
+                    for e in failed
+                ],
+            )
     lines += ["", "## Headline metrics", "", md(HEADLINE_NOTE), ""]
     for grid in board.grids:
         lines += [f"### {md(grid.title)}", ""]

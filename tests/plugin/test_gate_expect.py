@@ -134,8 +134,20 @@ def test_expectations_are_items_a_loser_fails_with_the_table(project: pytest.Pyt
         "demo[expect-pca-within-baseline-pbmc68k-embedding-asw_label]",
     ]
 
-    result = project.runpytest("suites", "-rs", "--scbench-update-baselines")
+    pages = ("--scbench-json", "r.json", "--scbench-html", "r.html", "--scbench-markdown", "r.md")
+    result = project.runpytest("suites", "-rs", "--scbench-update-baselines", *pages)
     result.assert_outcomes(passed=7, failed=1, skipped=1)  # no baseline yet for within: skipped
+    # The report people read lists every check, the failed one first in the page.
+    checks = {e["id"]: e for e in read_json(project.path / "r.json")["expectations"]}
+    assert [c["outcome"] for c in checks.values()].count("passed") == 3
+    lost = checks["demo[expect-random-beats-pca-pbmc68k-clustering-ari]"]
+    assert lost["outcome"] == "failed" and lost["difference"] < -0.4 and "FAILED" in lost["message"]
+    within = checks["demo[expect-pca-within-baseline-pbmc68k-embedding-asw_label]"]
+    assert within["outcome"] == "skipped" and "has no stored baseline" in within["message"]
+    page = (project.path / "r.html").read_text()
+    table = page[page.index('id="expectations-table"') :]
+    assert table.index("expect-random-beats-pca") < table.index("expect-pca-beats-random")
+    assert "1 of 5 check(s) failed." in (project.path / "r.md").read_text()
     result.stdout.fnmatch_lines(
         [
             esc(
@@ -173,8 +185,12 @@ def test_expectation_whose_items_are_deselected_is_skipped(project: pytest.Pytes
 
 def test_expectations_under_xdist_wait_for_results_of_other_workers(project: pytest.Pytester) -> None:
     write_suite(project, EXPECT_SUITE.replace("  - {model: pca, within", "  # - {model: pca, within"))
-    result = project.runpytest_subprocess("suites", "-p", "no:cacheprovider", "-n", "2", "-v")
+    result = project.runpytest_subprocess(
+        "suites", "-p", "no:cacheprovider", "-n", "2", "-v", "--scbench-json", "r.json"
+    )
     result.assert_outcomes(passed=7, failed=1)
+    outcomes = sorted(e["outcome"] for e in read_json(project.path / "r.json")["expectations"])
+    assert outcomes == ["failed", "passed", "passed", "passed"]
     result.stdout.fnmatch_lines(["*FAILED suites/demo.yaml::demo[[]expect-random-beats-pca-pbmc68k-clustering-ari]*"])
     result.stdout.fnmatch_lines(["ari*> +0.0000*higher*FAILED"])
 
