@@ -127,6 +127,18 @@ def test_strings_of_a_crafted_report_are_escaped(report: dict[str, Any], tmp_pat
     item["aggregates"] = [HOSTILE]
     item["metrics"]["nmi"]["value"] = "not a number"
     report["created"] = HOSTILE
+    report["expectations"] = [
+        {
+            "id": HOSTILE,
+            "description": HOSTILE,
+            "model": HOSTILE,
+            "outcome": "failed",
+            "message": HOSTILE,
+            "value": "x",
+        },
+        {"id": "demo[expect-x]", "outcome": HOSTILE, "message": HOSTILE},
+        HOSTILE,
+    ]
     report["environment"]["python"] = HOSTILE
     report["environment"]["packages"][HOSTILE] = HOSTILE
     report["options"][HOSTILE] = HOSTILE
@@ -135,7 +147,7 @@ def test_strings_of_a_crafted_report_are_escaped(report: dict[str, Any], tmp_pat
     assert main(["report", str(path), "--html", str(tmp_path / "r.html"), "--markdown", str(tmp_path / "r.md")]) == 0
     page = (tmp_path / "r.html").read_text()
     assert page.count("<script") == 1 and "alert(1)" in page  # ours, and the payload as text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and 'id="expectations-table"' in page
     assert "onerror=" not in page.replace("onerror=alert(1)&gt;", "") and 'onmouseover="' not in page
     summary = (tmp_path / "r.md").read_text()
     assert "<script" not in summary and "&lt;script&gt;" in summary and "t\\|&lt;script" in summary
