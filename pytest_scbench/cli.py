@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from . import registry
 from .baselines import judge
 from .errors import ScbenchError
+from .expectations import checks
 from .report.text import table
 from .suite import load_suite
 
@@ -138,13 +140,17 @@ def _list(what: str, paths: list[Path]) -> int:
             for case in cases:
                 reason = case.skip_reason
                 print(f"  {case.id}" + (f"  (skipped: {reason})" if reason else ""))
+            for check in checks(suite):
+                print(f"  {check.id}  ({check.expectation.describe()} on {check.metric})")
         return 0
     rows = []
     if what == "models":
         for name in registry.models.names():
             factory = registry.models.get(name)
             provides = ", ".join(sorted(getattr(factory, "provides", ()))) or "?"
-            rows.append([name, provides, getattr(factory, "device", "?"), _first_line(factory.__doc__)])
+            lines = _wrapped(factory.__doc__)
+            rows.append([name, provides, getattr(factory, "device", "?"), lines[0]])
+            rows += [["", "", "", line] for line in lines[1:]]
         header = ["model", "provides", "device", "description"]
     elif what == "tasks":
         for name in registry.tasks.names():
@@ -154,10 +160,11 @@ def _list(what: str, paths: list[Path]) -> int:
                     name,
                     ", ".join(sorted(task.requires_outputs)),
                     ", ".join(sorted(task.requires_keys)),
+                    ", ".join(task().headline_metrics()) or "all",
                     ", ".join(f"{k}={v!r}" for k, v in task.defaults.items()),
                 ]
             )
-        header = ["task", "needs outputs", "needs keys", "parameters (defaults)"]
+        header = ["task", "needs outputs", "needs keys", "gated (headlines)", "parameters (defaults)"]
     else:
         for name in registry.datasets.names():
             spec = registry.datasets.get(name)()
@@ -178,8 +185,14 @@ def _suite_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def _first_line(doc: str | None) -> str:
-    return (doc or "").strip().splitlines()[0] if doc and doc.strip() else ""
+#: Width of the description column of ``scbench list models``.
+DESCRIPTION_WIDTH = 72
+
+
+def _wrapped(doc: str | None, width: int = DESCRIPTION_WIDTH) -> list[str]:
+    """A docstring as whole, wrapped lines: every paragraph, reST's double backquotes dropped."""
+    text = " ".join((doc or "").replace("``", "").split())
+    return textwrap.wrap(text, width) or [""]
 
 
 def _load(path: Path) -> dict[str, dict[str, Any]]:

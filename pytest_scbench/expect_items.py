@@ -37,6 +37,26 @@ class ExpectItem(pytest.Item):
         for marker in check.case.suite.markers:
             self.add_marker(marker)
         self.extra_keyword_matches.update(check.keywords)
+        #: What the check found (values, difference, message), for :meth:`record`.
+        self.found: dict[str, Any] = {}
+
+    def record(self) -> dict[str, Any]:
+        """This check for the JSON report: what it compares, and (once run) the numbers and the message."""
+        check, e = self.check, self.check.expectation
+        return {
+            "id": check.id,
+            "suite": check.case.suite.name,
+            "model": e.model,
+            "kind": e.kind,
+            "other": e.other,
+            "by": e.by,
+            "dataset": check.case.dataset.name,
+            "task": check.case.task.name,
+            "metric": check.metric,
+            "where": e.where,
+            "description": e.describe(),
+            **self.found,
+        }
 
     def _result(self, item_id: str) -> CaseResult:
         if item_id not in self.state.selected:
@@ -71,6 +91,14 @@ class ExpectItem(pytest.Item):
             if other_value is None:
                 raise ScbenchError(f"{e.where}: {check.other.id} returned no metric {check.metric!r}")
         outcome = evaluate(check, value, other_value, direction)
+        self.found = {
+            "value": outcome.value,
+            "other_value": outcome.other_value,
+            "difference": outcome.difference,
+            "direction": direction,
+            "passed": outcome.passed,
+            "message": "" if outcome.passed else outcome.message,
+        }
         self.user_properties += [
             ("value", outcome.value),
             ("other_value", outcome.other_value),

@@ -65,9 +65,12 @@ def run_report(config: pytest.Config, state: ScbenchSession) -> dict[str, Any]:
         "update_baselines": state.options.update_baselines,
     }
     shard = state.shard.to_json() if state.shard is not None else None
-    return build_report(
+    report = build_report(
         results, environment(Path(config.rootpath)), suites, options, shard=shard, not_run=not_run(state)
     )
+    # Relative expectations (expect: entries), one record per check that ran or was skipped.
+    report["expectations"] = [state.expectations[k] for k in sorted(state.expectations)]
+    return report
 
 
 def not_run(state: ScbenchSession) -> list[str]:

@@ -35,6 +35,8 @@ class Gate:
 
     names: tuple[str, ...] | None
     where: str = ""
+    #: Whether the suite wrote the names (``gate: [...]``); a task's own headlines are not checked per item.
+    explicit: bool = False
 
     def gated(self, metrics: Iterable[str]) -> list[str]:
         """The gated ones among ``metrics`` (in their order)."""
@@ -44,8 +46,8 @@ class Gate:
         return [m for m in metrics if m in self.names]
 
     def check_ran(self, item: str, metrics: Iterable[str]) -> None:
-        """Raise when a gated name is not among the metrics an item returned."""
-        if self.names is None:
+        """Raise when a name the suite gates on is not among the metrics an item returned."""
+        if self.names is None or not self.explicit:
             return
         returned = list(metrics)
         absent = [name for name in self.names if name not in returned]
@@ -80,7 +82,7 @@ def parse_gate(raw: Any, task: Task, where: str) -> Gate:
                     f"{where}: task {task.name!r} has no metric {value!r}{_hint(value, sorted(known))}; "
                     f"its metrics: {', '.join(sorted(known))}"
                 )
-    return Gate(tuple(values), where)
+    return Gate(tuple(values), where, explicit=True)
 
 
 def apply_gate(verdicts: Mapping[str, dict[str, Any]], gated: Iterable[str]) -> dict[str, dict[str, Any]]:

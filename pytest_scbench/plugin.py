@@ -190,6 +190,13 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if isinstance(item, expect_items.ExpectItem) and (call.when == "call" or report.skipped):
+        record = item.record()
+        if report.skipped and isinstance(report.longrepr, tuple):
+            record["message"] = str(report.longrepr[2]).removeprefix("Skipped: ")
+        elif report.failed and call.excinfo is not None and not record.get("message"):
+            record["message"] = str(call.excinfo.value)
+        report.scbench_expect = record  # type: ignore[attr-defined]
     result = item.stash.get(RESULT_KEY, None) if isinstance(item, BenchmarkItem) else None
     if result is not None and (call.when == "call" or report.skipped or report.failed):
         if report.failed and call.excinfo is not None and not result.message:
@@ -223,6 +230,10 @@ class RunHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         raw = getattr(report, "scbench", None)
         if self.is_worker:
+            return
+        expectation = getattr(report, "scbench_expect", None)
+        if expectation is not None:
+            self.state.expectations[expectation["id"]] = {**expectation, "outcome": report.outcome}
             return
         if raw is None:
             if report.failed:

@@ -138,6 +138,8 @@ class ScbenchSession:
         self.selected: set[str] = set()
         #: Under xdist, where the controller puts every result for expectation items (result_store.py).
         self.result_store: ResultStore | None = None
+        #: Outcomes of expectation checks by id (expect_items.py), for the JSON report.
+        self.expectations: dict[str, dict[str, Any]] = {}
 
     # -- shared resources ------------------------------------------------------------------
     def dataset(self, spec: DatasetSpec) -> Dataset:

@@ -138,3 +138,15 @@ def test_merge_names_a_file_that_is_not_a_report(tmp_path: Path, capsys: pytest.
     bad.write_text("{}")
     assert main(["merge", str(bad), "-o", str(tmp_path / "m.json")]) == 2
     assert f"scbench: {bad}: not a pytest-scbench JSON report" in capsys.readouterr().err
+
+
+def test_merge_keeps_each_expectation_check_once_a_run_check_over_a_skipped_one(tmp_path: Path) -> None:
+    check = "core[expect-pca-beats-random-pbmc68k-clustering-ari]"
+    skipped = {"id": check, "outcome": "skipped", "message": "core[random-pbmc68k-clustering] is not selected"}
+    ran = {"id": check, "outcome": "failed", "value": 0.4, "other_value": 0.5, "difference": -0.1}
+    a = shard_report(tmp_path / "a.json", {"pca": 0.4}, 1, expectations=[ran])
+    b = shard_report(tmp_path / "b.json", {"random": 0.5}, 2, expectations=[skipped])
+    for order in ((a, b), (b, a)):
+        out = tmp_path / "all.json"
+        assert main(["merge", *map(str, order), "-o", str(out)]) == 0
+        assert json.loads(out.read_text())["expectations"] == [ran]

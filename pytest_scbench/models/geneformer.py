@@ -21,9 +21,19 @@ Rank-value encoding follows Geneformer's ``TranscriptomeTokenizer``: counts are 
 the cell's total and scaled to 10,000, divided by each gene's median, the expressed genes
 (Ensembl ids, ``gene_col`` of ``var`` or the var names, present in both dictionaries) are
 ranked by that value, highest first, and the top ``max_length`` are kept (``<cls>`` first and
-``<eos>`` last when the vocabulary has them, inside that length). The cell embedding is the
-mean over gene tokens (specials excluded) of hidden layer ``emb_layer``: Geneformer's
-``EmbExtractor`` default ``-1`` is the second-to-last layer, ``0`` the last.
+``<eos>`` last when the vocabulary has them, inside that length). The cell embedding is
+taken from hidden layer ``emb_layer``, counted back from the last as Geneformer's
+``EmbExtractor`` counts: ``0`` is the last layer, ``-1`` (the default, as upstream) the
+second-to-last (upstream offers these two), down to ``-(L - 1)``, the first. With
+``num_hidden_layers`` L, ``emb_layer`` e reads transformers' ``hidden_states[L + e]``
+(``hidden_states[0]`` is the embedding layer's output, never used). ``emb_mode`` picks the
+token(s) of that layer:
+
+- ``cls`` (the default, as Geneformer V2's ``EmbExtractor(emb_mode="cls")``): the hidden
+  state of the ``<cls>`` token, which the encoding puts first; a vocabulary without
+  ``<cls>`` (a V1 model) is a :class:`ModelError` that says to use ``mean``;
+- ``mean`` (upstream's ``emb_mode="cell"``, and the only mode of V1 models): the mean
+  over the gene tokens, ``<cls>``, ``<eos>`` and padding excluded.
 
 Needs ``transformers`` (the ``geneformer`` extra).
 """
@@ -51,6 +61,8 @@ from .torchutil import autocast_fp16, load_state, require_torch, torch_device
 #: Counts per cell after normalisation, before dividing by the gene medians (Geneformer's).
 TARGET_SUM = 10_000
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+#: How a cell's embedding is read off a layer: the <cls> token's state, or the mean over gene tokens.
+EMB_MODES = ("cls", "mean")
 #: The only globals a dictionary pickle may name: numpy scalars and their dtypes.
 _ALLOWED_GLOBALS = {
     ("numpy.core.multiarray", "scalar"),
@@ -96,9 +108,14 @@ def read_mapping(path: Path, value_type: type, model: str) -> dict[str, Any]:
 
 @register_model("geneformer")
 class Geneformer(ModelAdapter):
-    """A Geneformer checkpoint; parameters ``path``, ``token_dictionary``,
-    ``gene_median_dictionary``, ``gene_col``, ``max_length`` (default: the model's
-    ``max_position_embeddings``), ``emb_layer`` (-1), ``batch_size`` (32)."""
+    """A Geneformer checkpoint folder (config.json, weights, token and gene median dictionaries).
+
+    Parameters: ``path`` (the folder, required), ``token_dictionary`` and
+    ``gene_median_dictionary`` (default: the one matching file in the folder), ``gene_col``
+    (the var column of Ensembl ids; default the var names), ``max_length`` (default the
+    model's ``max_position_embeddings``), ``emb_layer`` (-1: the second-to-last layer; 0 the
+    last), ``emb_mode`` (``cls``, the default as upstream V2, or ``mean`` over gene tokens),
+    ``batch_size`` (32). Needs the ``[geneformer]`` extra (transformers)."""
 
     provides: ClassVar[frozenset[str]] = frozenset({"embedding"})
     device: ClassVar[str] = "cuda"
@@ -110,6 +127,7 @@ class Geneformer(ModelAdapter):
         "gene_col": None,
         "max_length": None,
         "emb_layer": -1,
+        "emb_mode": "cls",
         "batch_size": 32,
     }
     default_name: ClassVar[str] = "geneformer"
@@ -124,6 +142,11 @@ class Geneformer(ModelAdapter):
             raise ModelError(
                 f"model {self.name!r}: emb_layer counts back from the last layer (0, -1, ...), "
                 f"got {self.params['emb_layer']}"
+            )
+        if self.params["emb_mode"] not in EMB_MODES:
+            raise ModelError(
+                f"model {self.name!r}: emb_mode must be one of {', '.join(EMB_MODES)} "
+                f"(Geneformer's 'cell' is 'mean'), got {self.params['emb_mode']!r}"
             )
         self._loaded: tuple[Any, Any, dict[str, int], dict[str, float]] | None = None
 
@@ -273,9 +296,21 @@ class Geneformer(ModelAdapter):
         max_length = int(self.params["max_length"] or config.max_position_embeddings)
         max_length = min(max_length, config.max_position_embeddings)
         cells = self.tokenize(dataset, tokens, medians, max_length)
+        use_cls = self.params["emb_mode"] == "cls"
+        if use_cls and "<cls>" not in tokens:
+            raise ModelError(
+                f"model {self.name!r}: emb_mode 'cls' needs a <cls> token, and this token dictionary has none "
+                "(a Geneformer V1 model); set emb_mode: mean"
+            )
         pad = tokens["<pad>"]
         specials = {v for k, v in tokens.items() if k.startswith("<")}
         layer = config.num_hidden_layers + int(self.params["emb_layer"])
+        if layer < 1:
+            first = 1 - config.num_hidden_layers
+            raise ModelError(
+                f"model {self.name!r}: emb_layer {self.params['emb_layer']} is before the first of the model's "
+                f"{config.num_hidden_layers} layers; use 0 (the last) down to {first} (the first)"
+            )
         batch = self.resolved_batch_size(ctx)
         out = np.zeros((len(cells), config.hidden_size), dtype=np.float32)
         model.to(device)
@@ -291,8 +326,11 @@ class Geneformer(ModelAdapter):
                 hidden = model(input_ids=input_ids, attention_mask=attention, output_hidden_states=True).hidden_states[
                     layer
                 ]
-            genes = torch.from_numpy(~np.isin(ids, list(specials))).to(device).unsqueeze(-1).float()
-            pooled = (hidden.float() * genes).sum(1) / genes.sum(1).clamp(min=1.0)
+            if use_cls:  # the encoding puts <cls> first in every cell
+                pooled = hidden[:, 0, :].float()
+            else:
+                genes = torch.from_numpy(~np.isin(ids, list(specials))).to(device).unsqueeze(-1).float()
+                pooled = (hidden.float() * genes).sum(1) / genes.sum(1).clamp(min=1.0)
             out[start : start + len(chunk)] = pooled.cpu().numpy()
             advance(len(chunk))
         return out

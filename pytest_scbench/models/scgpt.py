@@ -48,8 +48,12 @@ FILES = ("args.json", "vocab.json", "best_model.pt")
 
 @register_model("scgpt")
 class ScGPT(ModelAdapter):
-    """A published scGPT checkpoint; parameters ``path`` (the directory), ``gene_col``,
-    ``max_length`` (1200), ``batch_size`` (64)."""
+    """A published scGPT checkpoint folder (args.json, vocab.json, best_model.pt), e.g. scGPT_human.
+
+    Parameters: ``path`` (the folder, required), ``gene_col`` (the var column of gene
+    symbols; default the var names), ``max_length`` (1200 tokens: ``<cls>`` and up to 1,199
+    expressed genes, sampled with the run's seed), ``batch_size`` (64). The embedding is the
+    ``<cls>`` output, L2-normalised. Needs nothing beyond the base install (torch)."""
 
     provides: ClassVar[frozenset[str]] = frozenset({"embedding"})
     device: ClassVar[str] = "cuda"

@@ -1,23 +1,27 @@
 """The leaderboard view of a JSON report: what the HTML page and the Markdown summary show.
 
 One pass over the report's items builds, per (suite, dataset), a model x task grid of
-scaled scores (:mod:`.scaling`), one row per (item, metric) with the raw numbers, and the
-lists of regressions and improvements. The views only format what is built here, so the
-page and the summary always agree.
+each task's headline metric (its raw value, its scaled score from :mod:`.scaling` and
+the item's mark), one row per (item, metric) with the raw numbers, and the lists of
+regressions, ungated changes and improvements. The views only format what is built
+here, so the page, the summary and the terminal (which uses the same headline and
+mark, :func:`.page_text.cell_mark`) agree.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .page_text import STATUSES, cell_mark
 from .scaling import aggregate, best_value, scale_metric
 
 #: The order outcomes are counted in; any other outcome follows, alphabetically.
 OUTCOME_ORDER = ("passed", "failed", "skipped")
 
 #: How a cell's verdicts are summarised, worst first.
-STATUS_ORDER = ("regressed", "improved", "missing", "ok")
+STATUS_ORDER = STATUSES
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class MetricRow:
     baseline: float | None
     difference: float | None
     tolerance: float | None
+    gated: bool = True
+    headline: bool = False
 
     @property
     def best(self) -> float:
@@ -48,13 +54,29 @@ class MetricRow:
 
 @dataclass(frozen=True)
 class Cell:
-    """One (model, task) of a grid: the item's outcome, its aggregate score and its metrics."""
+    """One (model, task) of a grid: the item's outcome, its headline and its metrics.
+
+    ``value`` is the headline's raw value, ``score`` its scaled score (None where it has
+    none), ``mark`` the item's mark (``▼nmi``); ``aggregates`` the item's summary scores
+    (scib-metrics' ``total``), raw.
+    """
 
     item: str
     outcome: str
     score: float | None
     status: str
     rows: tuple[MetricRow, ...]
+    headline: str | None = None
+    value: float | None = None
+    mark: str = ""
+    aggregates: tuple[tuple[str, float | None], ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The cell as the terminal grid, the heatmap and the Markdown summary write it: ``0.812▼nmi``."""
+        if self.value is None:
+            return self.outcome if self.outcome != "passed" else "n/a"
+        return f"{self.value:.3f}{self.mark}"
 
 
 @dataclass
@@ -71,6 +93,35 @@ class Grid:
     def title(self) -> str:
         return f"{self.suite} / {self.dataset}"
 
+    def headline(self, task: str) -> str | None:
+        """The headline metric of ``task`` in this grid (its first item that names one)."""
+        return next((c.headline for (_, t), c in sorted(self.cells.items()) if t == task and c.headline), None)
+
+    def aggregate_names(self, task: str) -> list[str]:
+        names: dict[str, None] = {}
+        for (_, t), cell in sorted(self.cells.items()):
+            if t == task:
+                names.update(dict.fromkeys(name for name, _ in cell.aggregates))
+        return list(names)
+
+
+@dataclass(frozen=True)
+class ExpectationRow:
+    """One relative expectation check (a suite's ``expect:``) and how it came out."""
+
+    id: str
+    description: str
+    model: str
+    other: str
+    dataset: str
+    task: str
+    metric: str
+    value: float | None
+    other_value: float | None
+    difference: float | None
+    outcome: str
+    message: str
+
 
 @dataclass
 class Leaderboard:
@@ -82,6 +133,7 @@ class Leaderboard:
     created: str
     environment: dict[str, Any]
     options: dict[str, Any]
+    expectations: list[ExpectationRow] = field(default_factory=list)
 
     @property
     def regressions(self) -> list[MetricRow]:
@@ -90,6 +142,21 @@ class Leaderboard:
     @property
     def improvements(self) -> list[MetricRow]:
         return [r for r in self.rows if r.status == "improved"]
+
+    @property
+    def changed(self) -> list[MetricRow]:
+        """Metrics worse than their baseline beyond tolerance that do not gate their item."""
+        return [r for r in self.rows if r.status == "changed"]
+
+    @property
+    def suites(self) -> list[str]:
+        return list(dict.fromkeys(g.suite for g in self.grids))
+
+    def mean_score(self, suite: str, model: str) -> float | None:
+        """A model's mean scaled headline over every (data set, task) of ``suite``, each clipped to [0, 1]."""
+        return aggregate(
+            cell.score for g in self.grids if g.suite == suite for (m, _), cell in g.cells.items() if m == model
+        )
 
     @property
     def with_baseline(self) -> list[MetricRow]:
@@ -111,12 +178,19 @@ def build_leaderboard(report: dict[str, Any]) -> Leaderboard:
             if name not in seen:
                 seen.append(name)
         statuses = {r.status for r in item_rows}
+        head = next((r for r in item_rows if r.headline), None)
+        aggregates = [str(a) for a in item.get("aggregates") or []]
+        by_metric = {r.metric: r for r in item_rows}
         grid.cells[(item["model"], item["task"])] = Cell(
             item=item["id"],
             outcome=outcome,
-            score=aggregate(r.scaled for r in item_rows),
+            score=head.scaled if head is not None else None,
             status=next((s for s in STATUS_ORDER if s in statuses), "ok"),
             rows=item_rows,
+            headline=head.metric if head is not None else None,
+            value=head.value if head is not None else None,
+            mark=cell_mark({r.metric: r.status for r in item_rows}, head.metric if head is not None else None),
+            aggregates=tuple((a, by_metric[a].value if a in by_metric else None) for a in aggregates),
         )
     for grid in grids.values():
         grid.models.sort()
@@ -126,8 +200,9 @@ def build_leaderboard(report: dict[str, Any]) -> Leaderboard:
         rows=rows,
         outcomes=dict(sorted(outcomes.items(), key=lambda kv: (_rank(kv[0]), kv[0]))),
         created=str(report.get("created", "")),
-        environment=report.get("environment") or {},
-        options=report.get("options") or {},
+        environment=report["environment"] if isinstance(report.get("environment"), dict) else {},
+        options=report["options"] if isinstance(report.get("options"), dict) else {},
+        expectations=_expectations(report.get("expectations")),
     )
 
 
@@ -138,29 +213,72 @@ def _rank(outcome: str) -> int:
 def _rows(item: dict[str, Any]) -> list[MetricRow]:
     controls = item.get("controls") or {}
     verdicts = item.get("verdicts") or {}
+    metrics = item.get("metrics") or {}
+    # Reports written before headlines and gates existed: the first metric, every metric gated.
+    headline = item.get("headline") if item.get("headline") in metrics else next(iter(metrics), None)
+    gated = item.get("gated")
     out = []
-    for name, metric in (item.get("metrics") or {}).items():
-        direction = metric.get("direction", "higher")
+    for name, metric in metrics.items():
+        direction = str(metric.get("direction", "higher"))
         verdict = verdicts.get(name) or {}
         ci95 = metric.get("ci95")
+        ci = (_number(ci95[0]), _number(ci95[1])) if isinstance(ci95, list) and len(ci95) == 2 else (None, None)
+        value, control = _number(metric.get("value")), _number(controls.get(name))
         out.append(
             MetricRow(
-                item=item["id"],
-                suite=item["suite"],
-                model=item["model"],
-                dataset=item["dataset"],
-                task=item["task"],
-                metric=name,
+                item=str(item["id"]),
+                suite=str(item["suite"]),
+                model=str(item["model"]),
+                dataset=str(item["dataset"]),
+                task=str(item["task"]),
+                metric=str(name),
                 direction=direction,
-                value=metric.get("value"),
-                std=metric.get("std"),
-                ci95=(ci95[0], ci95[1]) if ci95 and None not in ci95 else None,
-                control=controls.get(name),
-                scaled=scale_metric(metric.get("value"), direction, controls.get(name)),
-                status=verdict.get("status", "missing"),
-                baseline=verdict.get("baseline"),
-                difference=verdict.get("difference"),
-                tolerance=verdict.get("tolerance"),
+                value=value,
+                std=_number(metric.get("std")),
+                ci95=(ci[0], ci[1]) if ci[0] is not None and ci[1] is not None else None,
+                control=control,
+                scaled=scale_metric(value, direction, control) if direction in ("higher", "lower") else None,
+                status=str(verdict.get("status", "missing")),
+                baseline=_number(verdict.get("baseline")),
+                difference=_number(verdict.get("difference")),
+                tolerance=_number(verdict.get("tolerance")),
+                gated=gated is None or name in gated,
+                headline=name == headline,
             )
         )
     return out
+
+
+def _number(value: Any) -> float | None:
+    """A report's number as a float; None for anything else (a crafted report may hold strings)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _expectations(raw: Any) -> list[ExpectationRow]:
+    """The report's expectation checks (absent from reports written before they existed)."""
+    if not isinstance(raw, list):
+        return []
+    out = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            continue
+        other = str(entry.get("other", ""))
+        out.append(
+            ExpectationRow(
+                id=str(entry.get("id", "")),
+                description=str(entry.get("description", "")),
+                model=str(entry.get("model", "")),
+                other=other,
+                dataset=str(entry.get("dataset", "")),
+                task=str(entry.get("task", "")),
+                metric=str(entry.get("metric", "")),
+                value=_number(entry.get("value")),
+                other_value=_number(entry.get("other_value")),
+                difference=_number(entry.get("difference")),
+                outcome=str(entry.get("outcome", "")),
+                message=str(entry.get("message", "")),
+            )
+        )
+    return sorted(out, key=lambda e: e.id)

@@ -57,6 +57,7 @@ def merge_reports(reports: Sequence[tuple[Path, dict[str, Any]]], partial: bool 
     merged = build_report(
         results, first.get("environment", {}), suites, first.get("options", {}), shard=shard, not_run=not_run
     )
+    merged["expectations"] = _merge_expectations(reports)
     merged["merged_from"] = [
         {"path": str(path), "shard": report.get("shard"), "items": len(report.get("items", []))}
         for path, report in reports
@@ -122,3 +123,16 @@ def _merge_shards(reports: Sequence[tuple[Path, dict[str, Any]]], partial: bool)
 
 def _without_durations(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k != "durations"}
+
+
+def _merge_expectations(reports: Sequence[tuple[Path, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each expectation check once: a shard that ran it (passed or failed) wins over one that skipped it."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for _, report in reports:
+        for record in report.get("expectations") or []:
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+                continue
+            seen = chosen.get(record["id"])
+            if seen is None or (seen.get("outcome") == "skipped" and record.get("outcome") != "skipped"):
+                chosen[record["id"]] = record
+    return [chosen[k] for k in sorted(chosen)]

@@ -17,7 +17,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .leaderboard import Grid, MetricRow
-from .page_text import MARKS
 
 STATUS_COLOURS = {"regressed": "#c0392b", "improved": "#27ae60", "ok": "#2c7fb8", "missing": "#999999"}
 DPI = 100
@@ -30,10 +29,18 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def heatmap_png(grid: Grid) -> bytes:
-    """Model x task heatmap of scaled scores (0 = negative control, 1 = best), annotated.
+def plain(text: str) -> str:
+    """``text`` for a matplotlib label: ``$`` escaped, so a name is never read as mathtext."""
+    return str(text).replace("$", r"\$")
 
-    Cells without a score (skipped items, errors) are grey with their outcome written in.
+
+def heatmap_png(grid: Grid) -> bytes:
+    """Model x task heatmap of each task's headline metric, coloured by its scaled score.
+
+    Each cell shows the headline's raw value and the item's mark (the numbers of the
+    terminal grid and the Markdown summary); the colour is its scaled score (0 = negative
+    control, 1 = best). Cells without a value (skipped items, errors) are grey with their
+    outcome written in.
     """
     n_models, n_tasks = len(grid.models), len(grid.tasks)
     scores = np.full((n_models, n_tasks), np.nan)
@@ -46,21 +53,20 @@ def heatmap_png(grid: Grid) -> bytes:
     ax = fig.add_subplot()
     ax.set_facecolor("#dddddd")
     image = ax.imshow(np.ma.masked_invalid(scores), cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
-    ax.set_xticks(range(n_tasks), grid.tasks, rotation=20, ha="right")
-    ax.set_yticks(range(n_models), grid.models)
-    ax.set_title(grid.title)
+    labels = [plain(f"{t}\n({grid.headline(t)})" if grid.headline(t) else t) for t in grid.tasks]
+    ax.set_xticks(range(n_tasks), labels, rotation=20, ha="right")
+    ax.set_yticks(range(n_models), [plain(m) for m in grid.models])
+    ax.set_title(plain(grid.title))
     for i, model in enumerate(grid.models):
         for j, task in enumerate(grid.tasks):
             cell = grid.cells.get((model, task))
             if cell is None:
                 text, colour = "", "black"
-            elif cell.score is None:
-                text, colour = cell.outcome if cell.outcome != "passed" else "n/a", "black"
             else:
-                text = f"{cell.score:.2f}{MARKS.get(cell.status, '')}"
-                colour = "black" if cell.score > 0.6 else "white"
+                text = plain(cell.text)
+                colour = "black" if cell.score is None or cell.score > 0.6 else "white"
             ax.text(j, i, text, ha="center", va="center", color=colour, fontsize=9)
-    fig.colorbar(image, ax=ax, label="scaled score\n0 = control, 1 = best")
+    fig.colorbar(image, ax=ax, label="scaled headline\n0 = control, 1 = best")
     return _png(fig)
 
 
@@ -73,7 +79,7 @@ def baseline_bars_png(title: str, rows: Sequence[MetricRow]) -> bytes:
     ncols = min(4, len(metrics))
     nrows = math.ceil(len(metrics) / ncols)
     fig = Figure(figsize=(max(7.0, 3.4 * ncols), 2.9 * nrows), layout="constrained")
-    fig.suptitle(f"{title}: baseline (grey) vs this run, tolerance band shaded")
+    fig.suptitle(plain(f"{title}: baseline (grey) vs this run, tolerance band shaded"))
     for k, metric in enumerate(metrics):
         ax = fig.add_subplot(nrows, ncols, k + 1)
         panel = [r for r in rows if r.metric == metric]
@@ -94,8 +100,8 @@ def baseline_bars_png(title: str, rows: Sequence[MetricRow]) -> bytes:
             )
             ax.bar(xi - 0.2, row.baseline, width=0.4, color="#bbbbbb")
             ax.bar(xi + 0.2, row.value, width=0.4, color=STATUS_COLOURS.get(row.status, "#2c7fb8"))
-        ax.set_xticks(x, [_label(r, panel) for r in panel], rotation=30, ha="right", fontsize=8)
-        ax.set_title(f"{metric} ({panel[0].direction} is better)", fontsize=9)
+        ax.set_xticks(x, [plain(_label(r, panel)) for r in panel], rotation=30, ha="right", fontsize=8)
+        ax.set_title(plain(f"{metric} ({panel[0].direction} is better)"), fontsize=9)
         ax.tick_params(axis="y", labelsize=8)
         ax.autoscale_view()
     return _png(fig)

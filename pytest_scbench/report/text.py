@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ..results import CaseResult
-
-MARKS = {"regressed": "▼", "changed": "▽", "improved": "▲", "missing": "?", "ok": ""}
+from .page_text import cell_mark
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[str]], align_right: Sequence[bool] | None = None) -> list[str]:
@@ -106,25 +105,6 @@ def summary_grids(results: Sequence[CaseResult]) -> list[str]:
     return lines
 
 
-def cell_mark(result: CaseResult, headline: str | None) -> str:
-    """The worst status among an item's verdicts as a mark, with the metrics it is about.
-
-    The headline goes unnamed (its value is the one shown); other metrics are named,
-    the first one and how many more: ``▼nmi``, ``▼nmi+2``, ``▼`` (the headline itself).
-    """
-    for status in ("regressed", "changed", "improved", "missing"):
-        names = [m for m, v in result.verdicts.items() if v["status"] == status]
-        if not names:
-            continue
-        others = [m for m in names if m != headline]
-        if not others or status == "missing":
-            return MARKS[status]
-        if headline in names:
-            return f"{MARKS[status]}+{others[0]}" + (f"+{len(others) - 1}" if len(others) > 1 else "")
-        return MARKS[status] + others[0] + (f"+{len(others) - 1}" if len(others) > 1 else "")
-    return ""
-
-
 def _cell(result: CaseResult) -> str:
     if result.outcome == "skipped":
         return "skip"
@@ -134,4 +114,4 @@ def _cell(result: CaseResult) -> str:
     value = result.metrics[name].get("value")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "ERR"
-    return f"{value:.3f}{cell_mark(result, name)}"
+    return f"{value:.3f}{cell_mark({m: v['status'] for m, v in result.verdicts.items()}, name)}"

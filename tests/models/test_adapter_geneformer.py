@@ -88,6 +88,7 @@ def reference(
     v2: bool,
     length: int,
     layer: int,
+    mode: str = "mean",
 ) -> np.ndarray:
     """Rank-value encode one cell by hand and run it through transformers' own model."""
     tokens, medians = made["tokens"], made["medians"]
@@ -101,6 +102,8 @@ def reference(
     with torch.no_grad():
         out = made["model"].bert(input_ids=torch.tensor([ids]), output_hidden_states=True)
     hidden = out.hidden_states[layer][0].numpy()
+    if mode == "cls":
+        return hidden[0]
     return hidden[1:-1].mean(0) if v2 else hidden.mean(0)
 
 
@@ -108,7 +111,7 @@ def reference(
 def test_geneformer_rank_value_encoding_and_mean_pooling(tmp_path, pbmc, ctx, v2: bool) -> None:
     ensembl = list(pbmc.adata.var["ensembl_id"])
     made = write_model(tmp_path / "gf", ensembl[:N_GENES], v2=v2)
-    model = geneformer(path=str(tmp_path / "gf"), gene_col="ensembl_id")
+    model = geneformer(path=str(tmp_path / "gf"), gene_col="ensembl_id", emb_mode="mean")
     assert model.device == "cuda" and model.provides == {"embedding"}
     emb = model.embed(pbmc, ctx)
     assert emb.shape == (200, 16) and np.isfinite(emb).all()
@@ -119,13 +122,39 @@ def test_geneformer_rank_value_encoding_and_mean_pooling(tmp_path, pbmc, ctx, v2
                 emb[cell]
                 if layer_param == -1
                 else geneformer(
-                    path=str(tmp_path / "gf"), gene_col="ensembl_id", emb_layer=0
+                    path=str(tmp_path / "gf"), gene_col="ensembl_id", emb_layer=0, emb_mode="mean"
                 ).embed(pbmc, ctx)[cell]
             )
             expected = reference(
                 made, counts, np.asarray(ensembl), cell, v2=v2, length=64, layer=layer
             )
             np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_cls_mode_is_the_default_and_reads_the_cls_token_of_the_layer(tmp_path, pbmc, ctx) -> None:
+    """Geneformer V2's EmbExtractor default, emb_mode="cls": the <cls> token's hidden state."""
+    ensembl = list(pbmc.adata.var["ensembl_id"])
+    made = write_model(tmp_path / "gf", ensembl[:N_GENES], v2=True)
+    counts = pbmc.adata.X.toarray().astype(float)
+    default = geneformer(path=str(tmp_path / "gf"), gene_col="ensembl_id")
+    assert default.params["emb_mode"] == "cls" and default.params["emb_layer"] == -1
+    for emb_layer, layer in ((-1, 2), (0, 3), (-2, 1)):  # 3 layers: hidden_states[3 + emb_layer]
+        emb = geneformer(path=str(tmp_path / "gf"), gene_col="ensembl_id", emb_layer=emb_layer).embed(pbmc, ctx)
+        for cell in (0, 57, 199):
+            expected = reference(made, counts, np.asarray(ensembl), cell, v2=True, length=64, layer=layer, mode="cls")
+            np.testing.assert_allclose(emb[cell], expected, atol=1e-5)
+    mean = geneformer(path=str(tmp_path / "gf"), gene_col="ensembl_id", emb_mode="mean").embed(pbmc, ctx)
+    assert not np.allclose(mean, default.embed(pbmc, ctx))
+
+
+def test_cls_mode_on_a_v1_vocabulary_and_an_unknown_mode_are_model_errors(tmp_path, pbmc, ctx) -> None:
+    write_model(tmp_path / "gf", list(pbmc.adata.var["ensembl_id"])[:N_GENES], v2=False)
+    with pytest.raises(ModelError, match=r"emb_mode 'cls' needs a <cls> token.*V1 model\); set emb_mode: mean"):
+        geneformer(path=str(tmp_path / "gf"), gene_col="ensembl_id").embed(pbmc, ctx)
+    with pytest.raises(ModelError, match=r"emb_mode must be one of cls, mean \(Geneformer's 'cell' is 'mean'\)"):
+        geneformer(path=str(tmp_path / "gf"), emb_mode="cell")
+    with pytest.raises(ModelError, match=r"emb_layer -3 is before the first of the model's 3 layers; use 0 .* -2"):
+        geneformer(path=str(tmp_path / "gf"), gene_col="ensembl_id", emb_mode="mean", emb_layer=-3).embed(pbmc, ctx)
 
 
 def test_json_dictionaries_and_pytorch_bin_weights_load_the_same(tmp_path, pbmc, ctx) -> None:
@@ -188,5 +217,6 @@ def test_mismatched_checkpoint_and_missing_genes_are_model_errors(tmp_path, pbmc
         path=str(tmp_path / "gf"),
         gene_col="ensembl_id",
         token_dictionary=str(tmp_path / "tokens.pkl"),
+        emb_mode="mean",
     )
     assert moved.embed(pbmc, ctx).shape == (200, 16)

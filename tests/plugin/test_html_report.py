@@ -45,13 +45,19 @@ def test_html_and_markdown_of_a_run_equal_scbench_report_of_its_json(
     assert (out / "cli.md").read_bytes() == (out / "r.md").read_bytes()
 
     md = (out / "r.md").read_text()
-    assert "**3 passed, 1 failed**; 1 metric(s) regressed, 1 improved beyond tolerance." in md
+    assert "**3 passed, 1 failed**; 1 metric(s) regressed, 0 changed (not gated), 1 improved beyond tolerance." in md
     assert "| `demo[pca-pbmc68k-clustering]` | ari | 0.9900 |" in md and "▼ regressed |" in md
     assert "| `demo[random-pbmc68k-clustering]` | ari | -0.5000 |" in md and "▲ improved |" in md
-    assert "### demo / pbmc68k\n\n| model | clustering | embedding |" in md
+    assert "### demo / pbmc68k\n\n| model | clustering (ari) | embedding (asw_label) |" in md
     html = (out / "r.html").read_text()
     assert html.count('<img class="heatmap"') == 1 and html.count('<img class="bars"') == 1
     assert "<td>demo[pca-pbmc68k-clustering]</td><td>ari</td>" in html and "REGRESSED" in html and "IMPROVED" in html
+    # The terminal grid, the Markdown table and the HTML overview show the same headline values and marks.
+    for model in ("pca", "random"):
+        terminal = next(line for line in result.stdout.lines if line.startswith(f"{model}  "))
+        clustering, embedding = terminal.split()[1:3]
+        assert f"| {model} | {clustering} | {embedding} |" in md
+        assert f"<th>{model}</th>" in html and f">{clustering[:5]}" in html
 
 
 def test_chromium_renders_the_page_of_a_run(project: pytest.Pytester) -> None:
@@ -65,7 +71,7 @@ def test_ini_keys_and_scbench_report_errors(project: pytest.Pytester, capsys: py
     project.runpytest("suites", "-k", "embedding").assert_outcomes(passed=2)
     capsys.readouterr()
     assert '<img class="heatmap"' in (project.path / "page.html").read_text()
-    assert "| model | embedding |" in (project.path / "summary.md").read_text()
+    assert "| model | embedding (asw_label) |" in (project.path / "summary.md").read_text()
 
     assert main(["report", str(project.path / "page.html"), "--html", "x.html"]) == 2
     assert "page.html: not valid JSON (line 1" in capsys.readouterr().err
