@@ -48,21 +48,3 @@ def read_json(path: Path) -> dict:
 def esc(text: str) -> str:
     """Escape the brackets of a test id for pytester's fnmatch patterns."""
     return "".join({"[": "[[]", "]": "[]]"}.get(c, c) for c in text)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def numba_registries_loaded() -> None:
-    """Compile scanpy's numba kernels once, before any pytester run.
-
-    numba loads some of its registries at the first compilation. Were that first
-    compilation inside an in-process pytester run (pca or hvg on sparse counts), pytester
-    would drop those modules from ``sys.modules`` at the end of the test, and the next
-    compilation would import them again: numba's "duplicate registration" KeyError.
-    """
-    import numpy as np
-    import scanpy as sc
-    from anndata import AnnData
-    from scipy import sparse
-
-    counts = sparse.csr_matrix(np.random.default_rng(0).poisson(1.0, size=(30, 20)).astype(np.float32))
-    sc.pp.highly_variable_genes(AnnData(counts), n_top_genes=5, flavor="seurat", inplace=False)

@@ -75,7 +75,7 @@ def hostile(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 
 def test_hostile_files_fail_their_items_with_messages(hostile: pytest.Pytester) -> None:
-    result = hostile.runpytest("suites", "-p", "no:cacheprovider")
+    result = hostile.runpytest_subprocess("suites", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=7)  # random on tiny, in both suites; every other item fails
     out = result.stdout.str()
     assert "Traceback" not in out and "ArpackError" not in out and "UnpicklingError" not in out

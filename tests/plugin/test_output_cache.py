@@ -47,8 +47,12 @@ def tiny(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.P
 
 
 def run(project: pytest.Pytester, report: str, *args: str) -> tuple[pytest.RunResult, dict[str, dict]]:
-    """One run in this process (a new session: a new output store, no notice shown yet)."""
-    result = project.runpytest("suites", "-p", "no:cacheprovider", f"--scbench-json={report}", *args)
+    """One run in a fresh process, as a user's second run is.
+
+    In-process runs would import numba's lazily loaded modules inside pytester's module
+    snapshot, which drops them afterwards and breaks later tests of this session.
+    """
+    result = project.runpytest_subprocess("suites", "-p", "no:cacheprovider", f"--scbench-json={report}", *args)
     metrics = {item["id"]: item["metrics"] for item in json.loads((project.path / report).read_text())["items"]}
     return result, metrics
 
