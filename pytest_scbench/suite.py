@@ -560,9 +560,7 @@ def _mapping(ctx: _Ctx, where: str, raw: Any, allowed: Sequence[str] | None, wha
     if allowed is not None:
         for key in raw:
             if key not in allowed:
-                raise ctx.error(
-                    f"{where}.{_key(key)}" if where else _key(key), _unknown("key", key, list(allowed))
-                )
+                raise ctx.error(f"{where}.{_key(key)}" if where else _key(key), _unknown("key", key, list(allowed)))
     return raw
 
 

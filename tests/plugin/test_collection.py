@@ -114,7 +114,7 @@ def test_no_item_collected_exits_5_and_says_so(project: pytest.Pytester) -> None
         ),
         (
             "name: demo\ntolerance: lots\nmodels: [pca]\ndatasets: [pbmc68k]\ntasks: [embedding]\n",
-            "*suites/demo.yaml: tolerance: expected a number >= 0, got str 'lots'*",
+            "*suites/demo.yaml: tolerance: expected a finite number >= 0, got str 'lots'*",
         ),
         (
             "name: demo\nmodels: [pca]\ndatasets: [pbmc68k]\ntasks:\n  - name: clustering\n    params: {n_neighbors: fifteen}\n",
