@@ -97,9 +97,14 @@ def unintegrated(inputs: TaskInputs) -> tuple[np.ndarray | None, str]:
     n_comps = min(PCA_COMPONENTS, min(log.shape) - 1)
     if n_comps < 1:
         return None, f"the data set's X ({log.shape[0]} x {log.shape[1]}) is too small for a PCA"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sc.tl.pca(log, n_comps=n_comps, svd_solver="arpack", use_highly_variable=False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sc.tl.pca(log, n_comps=n_comps, svd_solver="arpack", use_highly_variable=False)
+    except (ValueError, ArithmeticError, RuntimeError) as exc:  # ARPACK on degenerate data
+        return None, f"the PCA of the data set's X failed ({type(exc).__name__}: {exc})"
+    if not np.isfinite(log.obsm["X_pca"]).all():
+        return None, "the PCA of the data set's X is not finite"
     return np.asarray(log.obsm["X_pca"], dtype=np.float64), f"PCA ({n_comps} components) of the log-normalised X"
 
 

@@ -167,9 +167,10 @@ def test_benchmarker_table_and_aggregates(cells, graph50) -> None:
         assert value == pytest.approx(float(theirs[name]), abs=1e-5), name
     # our aggregates of the Benchmarker's own values are its aggregates
     agg = aggregate({k: float(v) for k, v in theirs.items()})
-    assert agg["bio_conservation"] == pytest.approx(float(row["Bio conservation"]), abs=1e-9)
-    assert agg["batch_correction"] == pytest.approx(float(row["Batch correction"]), abs=1e-9)
-    assert agg["total"] == pytest.approx(float(row["Total"]), abs=1e-9)
+    # the Benchmarker holds some values in float32: agreement to 1e-6
+    assert agg["bio_conservation"] == pytest.approx(float(row["Bio conservation"]), abs=1e-6)
+    assert agg["batch_correction"] == pytest.approx(float(row["Batch correction"]), abs=1e-6)
+    assert agg["total"] == pytest.approx(float(row["Total"]), abs=1e-6)
 
 
 def test_aggregate_skips_missing_metrics_as_pandas_does() -> None:

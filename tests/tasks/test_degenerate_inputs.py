@@ -23,6 +23,7 @@ from pytest_scbench.tasks.batch_integration import BatchIntegration
 from pytest_scbench.tasks.clustering import Clustering
 from pytest_scbench.tasks.embedding import Embedding
 from pytest_scbench.tasks.label_prediction import LabelPrediction
+from pytest_scbench.tasks.scib import Scib
 
 from .helpers import FixedModel, make_dataset, make_inputs
 
@@ -31,6 +32,7 @@ TASKS = {
     "embedding": lambda: Embedding(),
     "label_prediction": lambda: LabelPrediction(classifiers=["lr", "knn"]),
     "batch_integration": lambda: BatchIntegration(),
+    "scib": lambda: Scib(),
 }
 
 

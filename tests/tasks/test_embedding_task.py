@@ -24,10 +24,12 @@ def test_asw_label_matches_scib(separated) -> None:
 
 def test_sampled_above_max_cells_is_seeded(separated) -> None:
     dataset, X = separated
-    a = Embedding(max_cells=120).run(inputs_for(dataset, X, seed=1))
-    b = Embedding(max_cells=120).run(inputs_for(dataset, X, seed=1))
+    a = Embedding(max_cells=120, sample_cells=120).run(inputs_for(dataset, X, seed=1))
+    b = Embedding(max_cells=120, sample_cells=120).run(inputs_for(dataset, X, seed=1))
     exact = Embedding(controls=False).run(inputs_for(dataset, X))
     assert a.metrics == b.metrics and a.details["exact"] is False
+    assert a.details["n_cells_scored"] == 120 and "0.0002" in a.details["approximation"]
+    assert a.metrics["asw_label"].value != exact.metrics["asw_label"].value
     assert a.metrics["asw_label"].value == pytest.approx(exact.metrics["asw_label"].value, abs=0.03)
 
 
