@@ -108,7 +108,7 @@ class Perturbation(Task):
         check_positive(self.name, "min_cells", self.params["min_cells"], minimum=2)
 
     def run(self, inputs: TaskInputs) -> TaskResult:
-        inputs.dataset.require_expression(f"task {self.name!r}")
+        inputs.dataset.require_expression(f"task {self.name!r}", genes=False)
         dataset = inputs.dataset
         condition = encoded(inputs, self.name, "condition")
         control_value = dataset.spec.keys.control_value

@@ -45,7 +45,7 @@ class Reconstruction(Task):
             )
 
     def run(self, inputs: TaskInputs) -> TaskResult:
-        inputs.dataset.require_expression(f"task {self.name!r}")
+        inputs.dataset.require_expression(f"task {self.name!r}", genes=False)
         adata = inputs.dataset.adata
         mask = masked_dataset(adata, inputs.dataset.name, self.params["mask_fraction"], inputs.seed, inputs.data_dir)
         try:
