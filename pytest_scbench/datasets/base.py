@@ -129,7 +129,7 @@ class Dataset:
 
     spec: DatasetSpec
     adata: AnnData
-    _expression: ValidationReport | None = field(default=None, init=False, repr=False, compare=False)
+    _expression: dict[bool, ValidationReport] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -164,18 +164,20 @@ class Dataset:
             )
         return self.adata.obs[key].to_numpy()
 
-    def require_expression(self, reader: str) -> ValidationReport:
+    def require_expression(self, reader: str, genes: bool = True) -> ValidationReport:
         """Check ``X`` (counts) and ``var_names`` (gene ids) once, for ``reader``.
 
         ``reader`` names who reads them (``"model 'pca'"``, ``"task 'reconstruction'"``);
         a :class:`DatasetError` starts with it, so an embedding-only file given to a model
-        that reads expression says which model needs the genes.
+        that reads expression says which model needs the genes. ``genes=False``: the
+        counts only (tasks that compare matrices need no gene ids; models do).
         """
-        if self._expression is None:
+        if genes not in self._expression:
             from .validate import validate_expression
 
-            self._expression = validate_expression(self.adata, self.spec, self.spec.description or None, reader)
-        return self._expression
+            where = self.spec.description or None
+            self._expression[genes] = validate_expression(self.adata, self.spec, where, reader, genes=genes)
+        return self._expression[genes]
 
     def controls(self) -> Dataset:
         """The control cells only (``condition_key == control_value``), as a data set."""

@@ -106,13 +106,18 @@ def validate_cells(adata: AnnData, spec: DatasetSpec, path: Path | str | None = 
 
 
 def validate_expression(
-    adata: AnnData, spec: DatasetSpec, path: Path | str | None = None, reader: str | None = None
+    adata: AnnData,
+    spec: DatasetSpec,
+    path: Path | str | None = None,
+    reader: str | None = None,
+    genes: bool = True,
 ) -> ValidationReport:
     """Check the expression half: counts in ``X`` and gene identifiers in ``var_names``.
 
     ``reader`` names who needs them (``"model 'pca'"``, ``"task 'reconstruction'"``);
     every fatal message names it, so a suite that adds an expression model to an
-    embedding-only file learns which entry needs the genes.
+    embedding-only file learns which entry needs the genes. ``genes=False`` checks the
+    counts only (a task that compares matrices gene by gene needs no gene ids).
     """
     where = _where(spec, path)
     needed = "" if reader is None else f"; {reader} reads X and var_names"
@@ -128,7 +133,8 @@ def validate_expression(
             "that read obsm (precomputed) only"
         )
     _check_counts(adata, report, fail)
-    _check_genes(adata, spec, report, fail)
+    if genes:
+        _check_genes(adata, spec, report, fail)
     for message in report.warnings:
         warnings.warn(f"{_where(spec, path)}: {message}", DatasetWarning, stacklevel=2)
     return report

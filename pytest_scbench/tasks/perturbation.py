@@ -115,7 +115,7 @@ class Perturbation(Task):
         )
 
     def run(self, inputs: TaskInputs) -> TaskResult:
-        inputs.dataset.require_expression(f"task {self.name!r}")
+        inputs.dataset.require_expression(f"task {self.name!r}", genes=False)
         dataset = inputs.dataset
         condition = encoded(inputs, self.name, "condition")
         control_value = dataset.spec.keys.control_value

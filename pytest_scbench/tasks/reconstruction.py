@@ -49,7 +49,7 @@ class Reconstruction(Task):
         return frozenset({"mse_masked", "mae_masked", "pearson_masked"})
 
     def run(self, inputs: TaskInputs) -> TaskResult:
-        inputs.dataset.require_expression(f"task {self.name!r}")
+        inputs.dataset.require_expression(f"task {self.name!r}", genes=False)
         adata = inputs.dataset.adata
         mask = masked_dataset(
             adata,

@@ -242,5 +242,17 @@ def test_bad_gene_ids_are_refused_only_for_a_reader_of_expression(tmp_path: Path
     path = tmp_path / "lost_index.h5ad"
     _adata(genes=[str(i) for i in range(6)]).write_h5ad(path)
     dataset = file_dataset("mine", path, DatasetKeys(label_key="cell_type")).load(tmp_path)
-    with pytest.raises(DatasetError, match=r"var_names are neither gene symbols.*task 'reconstruction' reads"):
-        dataset.require_expression("task 'reconstruction'")
+    with pytest.raises(DatasetError, match=r"var_names are neither gene symbols.*model 'scgpt' reads"):
+        dataset.require_expression("model 'scgpt'")
+
+
+def test_a_task_that_reads_counts_only_needs_no_gene_ids(tmp_path: Path) -> None:
+    path = tmp_path / "lost_index.h5ad"
+    _adata(genes=[str(i) for i in range(6)]).write_h5ad(path)
+    dataset = file_dataset("mine", path, DatasetKeys(label_key="cell_type")).load(tmp_path)
+    assert dataset.require_expression("task 'reconstruction'", genes=False).n_vars == 6
+    negative = _adata(X=-np.ones((3, 6), dtype=np.float32))
+    negative.write_h5ad(path)
+    dataset = file_dataset("mine", path, DatasetKeys(label_key="cell_type")).load(tmp_path)
+    with pytest.raises(DatasetError, match=r"negative values.*task 'reconstruction' reads X"):
+        dataset.require_expression("task 'reconstruction'", genes=False)
