@@ -24,6 +24,7 @@ from .base import Task, TaskInputs, TaskResult
 from .common import (
     CONTROL_MAX_CELLS,
     Encoded,
+    control_details,
     control_embedding,
     control_graph,
     control_rows,
@@ -32,6 +33,7 @@ from .common import (
     fail,
     graph,
     neighbourhoods,
+    positive_controls,
     require_groups,
 )
 from .params import check_positive
@@ -116,15 +118,17 @@ class BatchIntegration(Task):
             rows = control_rows(labels.codes, self.params["control_max_cells"], inputs.seed)
             Xc = control_embedding((rows.size, X.shape[1]), inputs.seed)
             codes = labels.take(rows)
-            controls, _ = self.score(
-                Xc,
-                control_graph(Xc, max(conn_k, KBET_NEIGHBORS), inputs.seed),
-                neighbourhoods(inputs, Xc, near_k, codes.codes, sample_cells, control=True),
-                codes,
-                batch.take(rows),
-                inputs.seed,
-            )
-            controls = {name: value for name, value in controls.items() if name in scores}
+            control_batch = batch.take(rows)
+
+            def score_control(kind: str, Xk: np.ndarray) -> dict[str, float]:
+                # at most control_max_cells cells: one exact graph serves every neighbourhood
+                knn_k = control_graph(Xk, max(conn_k, KBET_NEIGHBORS, near_k), inputs.seed, kind)
+                values, _ = self.score(Xk, knn_k, knn_k, codes, control_batch, inputs.seed)
+                return {name: value for name, value in values.items() if name in scores}
+
+            controls = score_control("control", Xc)
+            positive = positive_controls(codes.codes, inputs.seed, score_control)
+            details.update(control_details(scores, controls, positive))
         return TaskResult(
             metrics={name: higher(value) for name, value in scores.items()},
             details=details,

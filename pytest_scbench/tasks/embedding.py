@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..metrics import higher, silhouette_label
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import (
     CONTROL_MAX_CELLS,
+    control_details,
     control_embedding,
     control_rows,
     embedding,
     encoded,
+    positive_controls,
     require_groups,
 )
 from .params import check_positive
@@ -72,18 +76,22 @@ class Embedding(Task):
         sample = None if exact else self.params["sample_cells"]
         reference = self.params["reference_cells"]
         value = silhouette_label(X, labels.codes, sample_size=sample, seed=inputs.seed, reference_size=reference)
-        controls = {}
-        if self.params["controls"]:
-            rows = control_rows(labels.codes, self.params["control_max_cells"], inputs.seed)
-            Xc = control_embedding((rows.size, X.shape[1]), inputs.seed)
-            controls["asw_label"] = silhouette_label(
-                Xc, labels.codes[rows], sample_size=sample, seed=inputs.seed
-            )
-        details = {
+        details: dict[str, Any] = {
             "exact": exact,
             "n_cells_scored": X.shape[0] if exact else min(X.shape[0], sample),
             "n_reference_cells": min(X.shape[0], reference),
         }
+        controls = {}
+        if self.params["controls"]:
+            rows = control_rows(labels.codes, self.params["control_max_cells"], inputs.seed)
+            codes = labels.codes[rows]
+
+            def score_control(Xc: np.ndarray) -> dict[str, float]:
+                return {"asw_label": silhouette_label(Xc, codes, sample_size=sample, seed=inputs.seed)}
+
+            controls = score_control(control_embedding((rows.size, X.shape[1]), inputs.seed))
+            positive = positive_controls(codes, inputs.seed, lambda kind, Xp: score_control(Xp))
+            details.update(control_details({"asw_label": value}, controls, positive))
         if not exact:
             details["approximation"] = SILHOUETTE_SAMPLE_ERROR
         return TaskResult(metrics={"asw_label": higher(value)}, details=details, controls=controls)
