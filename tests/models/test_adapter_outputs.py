@@ -8,11 +8,12 @@ from anndata import AnnData
 
 from pytest_scbench import registry
 from pytest_scbench.outputs import Outputs, OutputStore
+from tests.needs import needs_torch
 
 
 @pytest.mark.parametrize(
     ("name", "params"),
-    [("random", {}), ("pca", {}), ("hvg", {"n_top_genes": 50}), ("sclm", {"epochs": 1})],
+    [("random", {}), ("pca", {}), ("hvg", {"n_top_genes": 50}), pytest.param("sclm", {"epochs": 1}, marks=needs_torch)],
 )
 def test_embeddings_pass_validation_and_are_cached_once(
     name, params, pbmc_counts, make_dataset, ctx, tmp_path
@@ -29,6 +30,7 @@ def test_embeddings_pass_validation_and_are_cached_once(
     assert sum(store.computations.values()) == 1
 
 
+@needs_torch
 def test_mean_and_sclm_reconstructions_and_mean_perturbation(
     pbmc_counts, make_dataset, ctx
 ) -> None:
