@@ -1,7 +1,9 @@
 """Speed and memory of the standard task set, side by side with scib-metrics and cz-benchmarks.
 
 The standard set (clustering, embedding, label_prediction, batch_integration) runs on a
-synthetic embedding (default 20,000 cells x 50 dims, 10 labels, 3 batches). Each
+synthetic embedding: ``--data realistic`` (default; ``realistic.py``: 20,000 cells x 64
+dims, 14 Zipf-sized cell types, two of them close, low intrinsic dimension, batch effects
+per type) or ``--data blobs`` (20,000 cells x 50 dims, 10 Gaussian blobs, 3 batches). Each
 contender runs in its own fresh subprocess, so wall time includes its imports and peak
 memory is that process's maximum resident set size (``os.wait4``):
 
@@ -19,6 +21,7 @@ memory is that process's maximum resident set size (``os.wait4``):
 Usage (from the repository root)::
 
     python benchmarks/tasks_speed.py                      # 20k cells, all contenders
+    python benchmarks/tasks_speed.py --data blobs         # the isotropic blobs
     python benchmarks/tasks_speed.py --cells 100000 --contenders ours
     python benchmarks/tasks_speed.py --cells 1000000 --contenders ours
 
@@ -87,7 +90,7 @@ def synthetic(n_cells: int, seed: int = 0) -> dict:
 
 
 def worker_exact(data: Path, seed: int, controls: bool) -> dict:
-    """ours with every neighbour search exact: what the HNSW graph and the sampled
+    """ours with every neighbour search exact: what the IVF graph and the sampled
     neighbourhoods above ``graph.EXACT_MAX_CELLS`` cells are measured against."""
     import pytest_scbench.graph
 
@@ -248,7 +251,7 @@ WORKERS = {"ours": worker_ours, "exact": worker_exact, "scib": worker_scib, "cz"
 def run_contender(name: str, python: str, data: Path, seed: int, controls: bool, timeout: float) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    cmd = [python, str(Path(__file__).resolve()), "--worker", name, "--data", str(data), "--seed", str(seed)]
+    cmd = [python, str(Path(__file__).resolve()), "--worker", name, "--data-file", str(data), "--seed", str(seed)]
     if not controls:
         cmd.append("--no-controls")
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -279,8 +282,11 @@ def run_contender(name: str, python: str, data: Path, seed: int, controls: bool,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cells", type=int, default=20_000)
-    parser.add_argument("--dims", type=int, default=50)
-    parser.add_argument("--labels", type=int, default=10)
+    parser.add_argument("--data", choices=("realistic", "blobs"), default="realistic",
+                        help="realistic: benchmarks/realistic.py (14 Zipf-sized types, 64 dims); "
+                        "blobs: isotropic Gaussian blobs (10 labels, 50 dims)")
+    parser.add_argument("--dims", type=int, help="default 64 (realistic) or 50 (blobs)")
+    parser.add_argument("--labels", type=int, default=10, help="blobs only (realistic has 14 types)")
     parser.add_argument("--batches", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--contenders", default="ours,scib,cz")
@@ -290,17 +296,26 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--json", type=Path, help="also write all results here")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
-    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--data-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker:
-        print(json.dumps(WORKERS[args.worker](args.data, args.seed, not args.no_controls)))
+        print(json.dumps(WORKERS[args.worker](args.data_file, args.seed, not args.no_controls)))
         return
 
     contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
+    if args.dims is None:
+        args.dims = 64 if args.data == "realistic" else 50
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data.npz"
-        make_data(args.cells, args.dims, args.labels, args.batches, args.seed, data)
+        if args.data == "realistic":
+            import numpy as np
+            from realistic import N_TYPES, realistic
+
+            np.savez(data, **realistic(args.cells, args.dims, args.batches, args.seed))
+            args.labels = N_TYPES
+        else:
+            make_data(args.cells, args.dims, args.labels, args.batches, args.seed, data)
         results = {}
         for name in contenders:
             python = args.cz_python if name == "cz" else sys.executable
@@ -315,7 +330,7 @@ def main() -> None:
 
 
 def print_table(args: argparse.Namespace, results: dict) -> None:
-    print(f"\n{args.cells} cells x {args.dims} dims, {args.labels} labels, {args.batches} batches, "
+    print(f"\n{args.data}: {args.cells} cells x {args.dims} dims, {args.labels} labels, {args.batches} batches, "
           f"seed {args.seed}, {os.cpu_count()} CPUs")
     ours = results.get("ours", {})
     print(f"{'contender':<10} {'wall s':>8} {'task s':>8} {'peak MB':>8} {'wall/ours':>10} {'task/ours':>10}")

@@ -11,20 +11,21 @@ embedding all reuse one neighbour search: a graph is computed with at least
 Search method (``method="auto"``):
 
 * up to :data:`EXACT_MAX_CELLS` cells: exact, scikit-learn's brute-force ``kneighbors``
-  (blocked, multithreaded); deterministic, no parameters;
-* above: approximate, a faiss HNSW index (``M`` = 16, ``efConstruction`` = 64, searched
-  with ``efSearch`` = max(2k, :data:`HNSW_EF_SEARCH`)), built on one thread so that the
-  graph, and every metric on it, is the same run after run; the search uses every core.
-  Only clustering and graph connectivity (k = 15) use it: metrics that average over
-  90-neighbourhoods search those exactly for a sample of cells (:func:`sampled_knn`).
-  It costs n log n where the exact search costs n². On the benchmark's 50-dimensional
-  Gaussian blobs at 1,000,000 cells, a hard case (real embeddings have fewer intrinsic
-  dimensions), the index took 168 s to build and recalled this share of the 16 nearest
-  (the cell included) for this many seconds of search on 2 cores: efSearch 64: 0.66,
-  96 s; 128: 0.77, 165 s; 256: 0.86, 321 s; 512: 0.92, 622 s
-  (``benchmarks/hnsw_recall.py``). Leiden on the graph is robust to missed edges (ARI 0.97 at
-  efSearch 64); graph connectivity is not: 0.755 on an HNSW graph of recall 0.90
-  against 0.803 on the exact one at 100,000 cells, hence exact search up to there.
+  (blocked, multithreaded; :func:`~pytest_scbench.knn_search.exact_knn`, which keeps it
+  on every core once faiss is loaded); deterministic, no parameters;
+* above: approximate, a seeded faiss IVF-Flat index (:func:`~pytest_scbench.knn_search.ivf_knn`)
+  searched with the smallest ``nprobe`` whose recall of the true neighbours on 2,000
+  seeded cells, measured against the exact search, reaches 0.96. The recall reached is
+  kept in :attr:`KnnGraph.search` for the tasks' JSON details. Training and search use
+  every core and give the same graph for any number of threads (each query is searched
+  on its own). Only clustering and graph connectivity (k = 15) use it: metrics that
+  average over 90-neighbourhoods search those exactly for a sample of cells
+  (:func:`sampled_knn`). It replaced an HNSW index built on one thread for determinism,
+  which recalled 0.77 of the true neighbours at 1,000,000 cells (``method="hnsw"`` keeps
+  it for comparison; ``benchmarks/hnsw_recall.py`` compares the two).
+* ``device`` (:mod:`pytest_scbench.metrics.backend`, or ``method="torch"``): the exact
+  search as blocked torch matrix products and ``topk`` on that device, re-ranked the
+  same way; used at any size when a CUDA device was selected for metrics.
 
 ``method="pynndescent"`` is scib-metrics' search (NN-descent with its settings, seeded),
 for comparison; at k = 90 it took 28 s on 50,000 cells where the exact search took 5.4 s.
@@ -42,6 +43,9 @@ from functools import cached_property
 
 import numpy as np
 from scipy import sparse
+
+from . import knn_search
+from .knn_search import SearchReport
 
 #: Largest number of cells searched exactly; above it the search is approximate.
 EXACT_MAX_CELLS = 100_000
@@ -72,7 +76,10 @@ class KnnGraph:
     distances
         float32 array (n_cells, k): Euclidean distances matching ``indices``.
     method
-        ``"exact"``, ``"hnsw"`` or ``"pynndescent"``.
+        ``"exact"``, ``"ivf"``, ``"torch"``, ``"hnsw"`` or ``"pynndescent"``.
+    search
+        For the IVF search: its parameters and the recall measured on a sample of cells
+        (:class:`~pytest_scbench.knn_search.SearchReport`); None otherwise.
     """
 
     indices: np.ndarray
@@ -81,6 +88,7 @@ class KnnGraph:
     #: The cells the rows belong to, when only some cells' neighbourhoods were searched
     #: (:func:`sampled_knn`); None when row i is cell i.
     rows: np.ndarray | None = None
+    search: SearchReport | None = None
     _views: dict[int, KnnGraph] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -111,8 +119,17 @@ class KnnGraph:
         if k >= self.k:
             return self
         if k not in self._views:
-            self._views[k] = KnnGraph(self.indices[:, :k], self.distances[:, :k], self.method, self.rows)
+            self._views[k] = KnnGraph(
+                self.indices[:, :k], self.distances[:, :k], self.method, self.rows, self.search
+            )
         return self._views[k]
+
+    @property
+    def report(self) -> dict[str, float | int | str]:
+        """How the graph was searched, for a task's ``details`` (recall 1.0 when exact)."""
+        if self.search is not None:
+            return {"k": self.k, **self.search.as_dict()}
+        return {"k": self.k, "method": self.method, "recall": 1.0 if self.method in ("exact", "torch") else None}
 
     @cached_property
     def distance_graph(self) -> sparse.csr_matrix:
@@ -212,18 +229,28 @@ def compute_knn(X: np.ndarray, k: int, method: str = "auto", seed: int = 0) -> K
     k
         Neighbours per cell including the cell itself; clipped to ``n_cells``.
     method
-        ``"exact"``, ``"hnsw"``, ``"pynndescent"`` or ``"auto"`` (exact up to
-        :data:`EXACT_MAX_CELLS` cells, HNSW above).
+        ``"exact"``, ``"ivf"``, ``"torch"`` (exact, on the metric device of
+        :mod:`~pytest_scbench.metrics.backend`), ``"hnsw"``, ``"pynndescent"`` or
+        ``"auto"``: the torch search when a device is selected for metrics, else exact up
+        to :data:`EXACT_MAX_CELLS` cells and IVF above.
     seed
-        Random state of pynndescent (the exact and HNSW searches use none).
+        Random state of the IVF index (training sample, k-means, recall sample) and of
+        pynndescent (the exact, torch and HNSW searches use none).
     """
+    from .metrics import backend
+
     X = np.ascontiguousarray(X, dtype=np.float32)
     n = X.shape[0]
     k = max(1, min(int(k), n))
+    search = None
     if method == "auto":
-        method = "exact" if n <= EXACT_MAX_CELLS else "hnsw"
+        method = "torch" if backend.metric_device() is not None else "exact" if n <= EXACT_MAX_CELLS else "ivf"
     if method == "exact":
         indices, distances = _exact_search(X, X, k)
+    elif method == "torch":
+        indices, distances = backend.exact_knn(X, X, k, backend.metric_device() or "cpu")
+    elif method == "ivf":
+        indices, distances, search = knn_search.ivf_knn(X, k, seed)
     elif method == "hnsw":
         indices, distances = _hnsw_search(X, k)
     elif method == "pynndescent":
@@ -242,18 +269,21 @@ def compute_knn(X: np.ndarray, k: int, method: str = "auto", seed: int = 0) -> K
         )
         indices, distances = index.neighbor_graph
     else:
-        raise ValueError(f"unknown kNN method {method!r}; use 'auto', 'exact', 'hnsw' or 'pynndescent'")
+        raise ValueError(
+            f"unknown kNN method {method!r}; use 'auto', 'exact', 'ivf', 'torch', 'hnsw' or 'pynndescent'"
+        )
     indices, distances = _self_first(indices.astype(np.int64), distances.astype(np.float32))
-    return KnnGraph(indices, distances, method)
+    return KnnGraph(indices, distances, method, search=search)
 
 
 def _exact_search(X: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k nearest rows of X to each query row (brute force, Euclidean, multithreaded)."""
-    from sklearn.neighbors import NearestNeighbors
+    """The exact k nearest rows of X to each query row: on the metric device, else faiss."""
+    from .metrics import backend
 
-    nn = NearestNeighbors(n_neighbors=k, algorithm="brute", metric="euclidean").fit(X)
-    distances, indices = nn.kneighbors(queries)
-    return indices, distances
+    device = backend.metric_device()
+    if device is not None:
+        return backend.exact_knn(X, queries, k, device)
+    return knn_search.exact_knn(X, queries, k)
 
 
 def _hnsw_search(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -320,7 +350,8 @@ def _self_first(
 class GraphCache:
     """Process-wide cache of kNN graphs keyed by embedding key, LRU-bounded.
 
-    Keys of :attr:`searches` are ``(embedding key, 0)``: the searches are seed-free.
+    Keys of :attr:`searches` are ``(embedding key, seed)``, the seed 0 up to
+    :data:`EXACT_MAX_CELLS` cells, where the search is exact and seed-free.
     """
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
@@ -332,8 +363,8 @@ class GraphCache:
 
     def get(self, key: str, X: np.ndarray, k: int, seed: int = 0) -> KnnGraph:
         """The k-neighbour graph of X, searched at most once per key unless k grows."""
-        # the searches "auto" picks (exact, HNSW) use no randomness: one graph serves every seed
-        cache_key = (key, 0)
+        # the exact searches use no randomness: one graph serves every seed; the IVF one does
+        cache_key = (key, 0 if X.shape[0] <= EXACT_MAX_CELLS else int(seed))
         with self._lock:
             graph = self._graphs.get(cache_key)
             if graph is not None and graph.k >= min(k, X.shape[0]):

@@ -85,12 +85,12 @@ def test_hnsw_search_is_close_to_exact_and_the_same_every_time() -> None:
     np.testing.assert_array_equal(again.distances, approx.distances)
 
 
-def test_auto_is_exact_up_to_the_limit_then_hnsw(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_is_exact_up_to_the_limit_then_ivf(monkeypatch: pytest.MonkeyPatch) -> None:
     import pytest_scbench.graph as graph
 
     monkeypatch.setattr(graph, "EXACT_MAX_CELLS", 500)
     assert compute_knn(_points(500), 5).method == "exact"
-    assert compute_knn(_points(501), 5).method == "hnsw"
+    assert compute_knn(_points(501), 5).method == "ivf"
     cache = GraphCache()
     assert cache.get("big", _points(600), 15).k == 15  # no prefetch above the limit
     assert cache.get("small", _points(400), 15).k == 15

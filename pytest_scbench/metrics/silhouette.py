@@ -4,7 +4,8 @@ Distances are Euclidean, computed block by block as ``sqrt(|x|^2 + |y|^2 - 2 x.y
 the input's floating dtype (float32 embeddings stay float32, as in scib-metrics' JAX
 code; float64 inputs are computed in float64, which is how the reference tests reach
 1e-6 against scikit-learn and scib-metrics). Memory stays at one block of
-``~_BLOCK_ENTRIES`` distances whatever the number of cells.
+``~_BLOCK_ENTRIES`` distances whatever the number of cells. With a metric device
+selected (:mod:`.backend`) the same blocks are computed with torch there.
 
 Exact silhouettes cost O(n^2) distances. With ``sample_size`` set and smaller than the
 number of cells, the silhouette of a seeded random subset of cells (stratified by label)
@@ -68,6 +69,12 @@ def group_distance_sums(
     if metric == "cosine":
         with np.errstate(divide="ignore", invalid="ignore"):
             X = X / np.sqrt(np.einsum("ij,ij->i", X, X))[:, None]
+    from .backend import group_distance_sums as on_device
+    from .backend import metric_device
+
+    device = metric_device()
+    if device is not None:
+        return on_device(X, codes, n_groups, rows, metric, device)
     sq = np.einsum("ij,ij->i", X, X)
     onehot = np.zeros((X.shape[0], n_groups), dtype=X.dtype)
     onehot[np.arange(X.shape[0]), codes] = 1

@@ -106,6 +106,7 @@ class BatchIntegration(Task):
         near = neighbourhoods(inputs, X, near_k, labels.codes, sample_cells)
         knn = graph(inputs, X, max(conn_k, KBET_NEIGHBORS))
         scores, details = self.score(X, knn, near, labels, batch, inputs.seed)
+        details["knn_graph"] = knn.report  # method and, above the exact limit, measured recall
         if np.isnan(scores["silhouette_batch"]):
             raise fail(
                 inputs,

@@ -76,7 +76,7 @@ def test_deterministic(separated) -> None:
 
 
 def test_above_the_exact_limit_neighbourhood_metrics_are_estimated_on_a_sample(monkeypatch) -> None:
-    # Shrink the limits so 2,000 cells count as "large": the shared graph becomes HNSW and
+    # Shrink the limits so 2,000 cells count as "large": the shared graph becomes IVF and
     # entropy and LISI average over 1,000 sampled cells with exact neighbourhoods.
     import pytest_scbench.graph as graph
 
@@ -92,4 +92,7 @@ def test_above_the_exact_limit_neighbourhood_metrics_are_estimated_on_a_sample(m
         assert sampled.metrics[name].value == pytest.approx(full.metrics[name].value, abs=0.03), name
     assert sampled.metrics["entropy_per_cell"].value != full.metrics["entropy_per_cell"].value
     key = inputs_for(dataset, X).outputs.key("embedding")
-    assert GRAPHS.get(key, X, 15).method == "hnsw"
+    assert GRAPHS.get(key, X, 15).method == "ivf"
+    assert full.details["knn_graph"] == {"k": 50, "method": "exact", "recall": 1.0}  # kBET's 50
+    report = sampled.details["knn_graph"]
+    assert report["method"] == "ivf" and report["recall"] >= 0.96 and report["recall_sample"] == 2000
