@@ -19,6 +19,7 @@ from typing import Any, get_args
 
 from ..baselines import Status
 from ..errors import ScbenchError
+from ..gating import CHANGED
 from ..results import CaseResult
 
 FORMAT = "pytest-scbench-report"
@@ -28,7 +29,8 @@ MAX_DEPTH = 64
 #: Largest report file read (a report of 100,000 items is far below this).
 MAX_BYTES = 1 << 30
 
-STATUSES = frozenset(get_args(Status))
+#: A verdict's status: the baseline comparison's, or 'changed' (worse, but not gated).
+STATUSES = frozenset(get_args(Status)) | {CHANGED}
 DIRECTIONS = frozenset({"higher", "lower"})
 
 

@@ -138,6 +138,17 @@ def test_a_report_written_by_the_plugin_reads_back_unchanged(tmp_path: Path) -> 
     assert read_report(tmp_path / "r.json") == report
 
 
+
+def test_every_verdict_status_the_plugin_writes_reads_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'changed' (worse, but not gated) comes from the gate, not the baseline comparison:
+    a run with an ungated drop must still be readable by scbench report."""
+    doc = good_report()
+    doc["items"][0]["verdicts"]["ari"]["status"] = "changed"
+    path = write(tmp_path / "r.json", doc)
+    assert read_report(path)["items"][0]["verdicts"]["ari"]["status"] == "changed"
+    assert main(["report", str(path), "--markdown", str(tmp_path / "r.md")]) == 0
+    assert "not gated" in (tmp_path / "r.md").read_text().lower() or "▽" in (tmp_path / "r.md").read_text()
+
 # -- hypothesis: whatever a document holds, only ReportError comes out ------------------------
 
 JSON = st.recursive(
