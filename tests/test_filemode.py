@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pytest_scbench import cached_array
 from pytest_scbench.baselines import write_json_atomic
 from pytest_scbench.datasets.cache import atomic_output
 from pytest_scbench.filemode import UMASK, mode_for
-from pytest_scbench.outputs import _save_atomic
 from pytest_scbench.report.pages import write_text_atomic
 
 
@@ -27,7 +27,7 @@ def _h5ad(path: Path) -> None:
 WRITERS = {
     "json": lambda p: write_json_atomic(p, {"a": 1}),
     "text": lambda p: write_text_atomic(p, "<html></html>"),
-    "npy": lambda p: _save_atomic(p, np.zeros(3)),
+    "cached output": lambda p: cached_array.write(p, np.zeros(3), cached_array.Provenance("embedding", "m", "d", "")),
     "cache file": _h5ad,
 }
 

@@ -34,6 +34,7 @@ class CountingModel(ModelAdapter):
 
 def small_dataset() -> Dataset:
     adata = AnnData(np.random.default_rng(0).poisson(1.0, size=(20, 6)).astype(np.float32))
+    adata.var_names = ["CD3E", "CD4", "CD8A", "MS4A1", "LYZ", "NKG7"]  # CountingModel reads X: gene ids
     spec = DatasetSpec("tiny", DatasetKeys(), loader=lambda _: adata, fingerprint="tiny-v1")
     return Dataset(spec, adata)
 

@@ -142,9 +142,13 @@ def test_strings_of_a_crafted_report_are_escaped(report: dict[str, Any], tmp_pat
     report["environment"]["python"] = HOSTILE
     report["environment"]["packages"][HOSTILE] = HOSTILE
     report["options"][HOSTILE] = HOSTILE
+    # The report reader refuses such a document (exit 2, naming a field); the writers must
+    # escape it all the same, so the page is safe even from a reader that let it through.
     path = tmp_path / "shard.json"
     path.write_text(json.dumps(report))
-    assert main(["report", str(path), "--html", str(tmp_path / "r.html"), "--markdown", str(tmp_path / "r.md")]) == 0
+    assert main(["report", str(path), "--html", str(tmp_path / "x.html")]) == 2
+    assert not (tmp_path / "x.html").exists()
+    write_pages(report, tmp_path / "r.html", tmp_path / "r.md")
     page = (tmp_path / "r.html").read_text()
     assert page.count("<script") == 1 and "alert(1)" in page  # ours, and the payload as text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and 'id="expectations-table"' in page
@@ -165,6 +169,9 @@ def test_read_report_names_the_file_and_the_problem(tmp_path: Path) -> None:
     bad.write_text("{\n  nope")
     with pytest.raises(ScbenchError, match=r"bad.json: not valid JSON \(line 2"):
         read_report(bad)
-    bad.write_text('{"format": "pytest-scbench-report", "items": [{"id": "x"}]}')
+    bad.write_text('{"format": "pytest-scbench-report", "items": []}')
+    with pytest.raises(ScbenchError, match=r"bad.json: report format version None; this scbench reads version 1"):
+        read_report(bad)
+    bad.write_text('{"format": "pytest-scbench-report", "version": 1, "items": [{"id": "x"}]}')
     with pytest.raises(ScbenchError, match=r"bad.json: items\[0\] lacks suite, model, dataset, task"):
         read_report(bad)
