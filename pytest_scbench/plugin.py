@@ -15,7 +15,7 @@ import pytest
 
 from . import expect_items, finish, progress, sharding
 from .collected import collect_worker_output, record_selected, record_suites, share_worker_output
-from .device import DEVICE_CHOICES, unavailable_reason, valid_device_option
+from .device import DEVICE_CHOICES, valid_device_option
 from .errors import BaselineError, ScbenchError
 from .fixtures import scbench_dataset, scbench_device, scbench_model, scbench_outputs  # noqa: F401  (fixtures)
 from .items import RESULT_KEY, SESSION_KEY, BenchmarkItem, SuiteFile
@@ -132,11 +132,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not valid_device_option(options.device):
         raise pytest.UsageError(f"--scbench-device {options.device!r}: expected one of {', '.join(DEVICE_CHOICES)}")
     # neighbour searches and silhouette distances go to CUDA when there is one (auto) or
-    # it was asked for and exists; the CPU path otherwise
-    metric_device = metric_backend.select(options.device)
-    if metric_device is not None and unavailable_reason(metric_device, options.device) is not None:
-        metric_device = None
-    metric_backend.use_device(metric_device)
+    # it was asked for and exists; the CPU path otherwise (resolved on first use)
+    metric_backend.use_option(options.device)
     state = ScbenchSession(options)
     shard_text = config.getoption("scbench_shard", None) or config.getini("scbench_shard")
     if shard_text:

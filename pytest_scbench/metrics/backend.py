@@ -26,7 +26,9 @@ import threading
 import numpy as np
 
 _state = threading.local()
-_global: dict[str, str | None] = {"device": None}
+#: ``device``: the selected torch device (None: the CPU path); ``option``: a
+#: ``--scbench-device`` value not resolved yet (resolving it imports torch).
+_global: dict[str, str | None] = {"device": None, "option": None}
 
 #: Distances held at once per block (float32: 64 MiB on CPU, 1 GiB on CUDA).
 _BLOCK_ENTRIES = {"cpu": 1 << 24, "cuda": 1 << 28}
@@ -52,12 +54,33 @@ def select(option: str) -> str | None:
 
 def use_device(device: str | None) -> None:
     """Run the heavy metric work on torch ``device`` from now on (None: the CPU path)."""
-    _global["device"] = device
+    _global.update(device=device, option=None)
+
+
+def use_option(option: str) -> None:
+    """Run the heavy metric work where ``--scbench-device option`` says (see :func:`select`).
+
+    Resolved on the first metric that asks (:func:`metric_device`), not here: asking
+    torch whether CUDA is present imports it, which a run that scores no embedding (or
+    the plugin loaded in a project that runs no suite) should not pay for at start-up.
+    A device that does not exist here resolves to the CPU path.
+    """
+    _global.update(device=None, option=option)
 
 
 def metric_device() -> str | None:
     """The torch device selected for metric work, or None for the CPU path."""
-    return getattr(_state, "device", _global["device"])
+    if hasattr(_state, "device"):
+        return _state.device  # type: ignore[no-any-return]
+    option = _global["option"]
+    if option is not None:
+        from ..device import unavailable_reason
+
+        device = select(option)
+        if device is not None and unavailable_reason(device, option) is not None:
+            device = None
+        use_device(device)
+    return _global["device"]
 
 
 class on_device:  # noqa: N801  (used as a context manager, like torch.no_grad)
@@ -67,11 +90,15 @@ class on_device:  # noqa: N801  (used as a context manager, like torch.no_grad)
         self.device = device
 
     def __enter__(self) -> None:
-        self._before = getattr(_state, "device", _global["device"])
+        self._had = hasattr(_state, "device")
+        self._before = getattr(_state, "device", None)
         _state.device = self.device
 
     def __exit__(self, *exc: object) -> None:
-        _state.device = self._before
+        if self._had:
+            _state.device = self._before
+        else:
+            del _state.device
 
 
 def _block(device: str, n_cols: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from sklearn.metrics import silhouette_score
@@ -79,3 +81,29 @@ def test_device_selection() -> None:
     assert backend.select("cuda:1") == "cuda:1"
     assert backend.select("auto") == ("cuda" if cuda_device_count() > 0 else None)
     assert backend.metric_device() is None  # the CPU path is the default
+
+
+def test_the_device_option_is_resolved_on_first_use() -> None:
+    try:
+        backend.use_option("torch-cpu")
+        assert backend.metric_device() == "cpu"
+        backend.use_option("cuda:7")  # no such device here: the CPU path
+        if cuda_device_count() <= 7:
+            assert backend.metric_device() is None
+        backend.use_option("cpu")
+        assert backend.metric_device() is None
+    finally:
+        backend.use_device(None)
+
+
+def test_the_plugin_does_not_import_torch_to_collect(pytester: pytest.Pytester) -> None:
+    """Asking torch about CUDA costs its import; collection (and a project that runs no
+    suite) must not pay it: the metric device is resolved when a metric first needs it."""
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    script = (
+        "import sys, pytest\n"
+        "assert pytest.main(['--collect-only', '-q', '-p', 'no:cacheprovider']) == 0\n"
+        "print('torch imported:', 'torch' in sys.modules)\n"
+    )
+    result = pytester.run(sys.executable, "-c", script)
+    result.stdout.fnmatch_lines(["torch imported: False"])
