@@ -15,8 +15,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import eigsh
 
-from .encoding import encode
-from .neighborhood import kbet_acceptance
+from .neighborhood import kbet_acceptance, kbet_labels
 
 if TYPE_CHECKING:
     from ..graph import KnnGraph
@@ -120,30 +119,21 @@ def kbet_per_label(
     -------
     (score in [0, 1], higher is better, NaN when no label qualifies; rate per label scored).
     """
-    label_codes, label_cats = encode(labels)
-    batch_codes, _ = encode(batch)
     conn = sparse.csr_matrix(graph.connectivities)
     rates: dict[str, float] = {}
-    for g, name in enumerate(label_cats):
-        members = np.flatnonzero(label_codes == g)
-        sub_batch = batch_codes[members]
-        counts = np.bincount(sub_batch)
-        counts = counts[counts > 0]
-        if members.size < 10 or counts.size < 2:
-            continue
-        k0 = int(min(70, max(10, np.floor(counts.mean() / 4))))
+    for name, members, sub_batch, k0 in kbet_labels(labels, batch):
         if k0 * members.size >= _SIZE_MAX:
             k0 = int(np.floor(_SIZE_MAX / members.size))
         sub = conn[members][:, members]
         n_comp, comp = connected_components(sub, connection="strong")
         if n_comp == 1:
-            rates[str(name)] = _diffusion_kbet(sub, sub_batch, k0, alpha, diffusion_n_comps)
+            rates[name] = _diffusion_kbet(sub, sub_batch, k0, alpha, diffusion_n_comps)
             continue
         comp_sizes = np.bincount(comp)
         keep = np.flatnonzero(comp_sizes[comp] >= 3 * k0)
         if keep.size / members.size >= 0.75:
-            rates[str(name)] = _diffusion_kbet(sub[keep][:, keep], sub_batch[keep], k0, alpha, diffusion_n_comps)
+            rates[name] = _diffusion_kbet(sub[keep][:, keep], sub_batch[keep], k0, alpha, diffusion_n_comps)
         else:
-            rates[str(name)] = 0.0
+            rates[name] = 0.0
     score = float(np.mean(list(rates.values()))) if rates else float("nan")
     return score, rates

@@ -7,6 +7,7 @@ neighbours live inside each label. scib-metrics' kBET per label is in :mod:`.kbe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -223,6 +224,25 @@ def kbet_acceptance(
     return float((pvalues >= alpha).mean()), stats, pvalues
 
 
+def kbet_labels(labels: np.ndarray, batch: np.ndarray) -> Iterator[tuple[str, np.ndarray, np.ndarray, int]]:
+    """The labels kBET scores, as scib's kBET chooses them: ``(name, members, batch codes, k0)``.
+
+    A label is scored when it has at least 10 cells in more than one batch; its
+    neighbourhood size is scib's ``k0 = min(70, max(10, floor(mean cells per batch / 4)))``.
+    ``members`` are the label's rows, ``batch codes`` their batches (codes of all cells).
+    """
+    label_codes, label_cats = encode(labels)
+    batch_codes, _ = encode(batch)
+    for g, name in enumerate(label_cats):
+        members = np.flatnonzero(label_codes == g)
+        sub_batch = batch_codes[members]
+        counts = np.bincount(sub_batch)
+        counts = counts[counts > 0]
+        if members.size < 10 or counts.size < 2:
+            continue
+        yield str(name), members, sub_batch, int(min(70, max(10, np.floor(counts.mean() / 4))))
+
+
 def kbet_within_label_knn(
     X: np.ndarray,
     labels: np.ndarray,
@@ -261,24 +281,15 @@ def kbet_within_label_knn(
     """
     from ..graph import sampled_knn
 
-    label_codes, label_cats = encode(labels)
-    batch_codes, _ = encode(batch)
     rng = np.random.default_rng(seed)
     rates: dict[str, float] = {}
-    for g, name in enumerate(label_cats):
-        members = np.flatnonzero(label_codes == g)
-        sub_batch = batch_codes[members]
-        counts = np.bincount(sub_batch)
-        counts = counts[counts > 0]
-        if members.size < 10 or counts.size < 2:
-            continue
-        k0 = int(min(70, max(10, np.floor(counts.mean() / 4))))
+    for name, members, sub_batch, k0 in kbet_labels(labels, batch):
         tested = np.arange(members.size)
         if max_tested is not None and members.size > max_tested:
             tested = np.sort(rng.choice(members.size, size=max_tested, replace=False))
         indices = sampled_knn(X[members], tested, k0 + 1).indices
         # the expected batch frequencies are those of all the label's cells, tested or not
-        rates[str(name)] = kbet_acceptance(indices, sub_batch, alpha)[0]
+        rates[name] = kbet_acceptance(indices, sub_batch, alpha)[0]
     score = float(np.mean(list(rates.values()))) if rates else float("nan")
     return score, rates
 
