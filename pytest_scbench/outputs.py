@@ -23,7 +23,7 @@ from filelock import FileLock
 
 from . import cached_array
 from .datasets.base import Dataset, DatasetSpec
-from .datasets.cache import is_read_only_error
+from .datasets.cache import acquire_lock, is_read_only_error
 from .errors import ModelError, ScbenchError
 from .models.base import ModelAdapter, RunContext
 from .notices import Notices
@@ -113,9 +113,7 @@ class OutputStore:
     def _lock(self, path: Path) -> FileLock | None:
         """The entry's lock, acquired; None (and read-only mode) when the cache cannot be written."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(str(path) + ".lock")
-            lock.acquire()
+            lock = acquire_lock(path)
         except OSError as exc:
             if not is_read_only_error(exc):
                 raise ScbenchError(

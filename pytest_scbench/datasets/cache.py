@@ -151,6 +151,18 @@ def is_read_only_error(exc: OSError) -> bool:
     return isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
+def acquire_lock(path: Path) -> FileLock:
+    """Create ``path``'s folder and take its build lock (``<path>.lock``), held until released.
+
+    ``OSError`` when either cannot be done: :func:`is_read_only_error` tells a cache that
+    cannot be written from other failures.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path) + ".lock")
+    lock.acquire()
+    return lock
+
+
 @contextmanager
 def cache_lock(path: Path) -> Iterator[bool]:
     """Hold the build lock of ``path``; yield whether the cache can be written.
@@ -162,9 +174,7 @@ def cache_lock(path: Path) -> Iterator[bool]:
     """
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(path) + ".lock")
-        lock.acquire()
+        lock = acquire_lock(path)
     except OSError as exc:
         if not is_read_only_error(exc):
             raise DatasetError(
