@@ -12,7 +12,9 @@ Usage (from the repository root)::
 
     python benchmarks/realistic.py --cells 20000 --out /tmp/realistic.npz
 
-writes ``X`` (float32 cells x dims), ``labels`` and ``batches`` (int codes), the format
+writes ``X`` (float32 cells x dims), ``X_pre`` (the same cells before integration: the
+batch effects four times as strong, what PCR comparison compares with), ``labels`` and
+``batches`` (int codes), the format
 ``tasks_speed.py`` reads; ``tasks_speed.py --data realistic`` generates it itself.
 """
 
@@ -27,6 +29,8 @@ N_TYPES = 14
 LATENT = 8
 #: Zipf exponent of the type sizes.
 ZIPF = 1.0
+#: How much stronger the batch effect of ``X_pre`` (the data before integration) is.
+UNINTEGRATED_EFFECT = 4.0
 
 
 def type_sizes(n_cells: int, n_types: int = N_TYPES) -> np.ndarray:
@@ -40,7 +44,7 @@ def type_sizes(n_cells: int, n_types: int = N_TYPES) -> np.ndarray:
 def realistic(
     n_cells: int = 20_000, n_dims: int = 64, n_batches: int = 3, seed: int = 0
 ) -> dict[str, np.ndarray]:
-    """``X`` (float32), ``labels`` and ``batches`` (int64) of the realistic embedding."""
+    """``X`` and ``X_pre`` (float32), ``labels`` and ``batches`` (int64) of the realistic embedding."""
     rng = np.random.default_rng(seed)
     sizes = type_sizes(n_cells)
     labels = np.repeat(np.arange(N_TYPES), sizes)
@@ -56,13 +60,18 @@ def realistic(
         members = np.flatnonzero(labels == t)
         batches[members] = rng.choice(n_batches, size=members.size, p=rng.dirichlet(np.full(n_batches, 3.0)))
     effect = rng.normal(size=(N_TYPES, n_batches, LATENT)) * rng.uniform(0.1, 0.6, size=(N_TYPES, 1, 1))
+    z_pre = z + UNINTEGRATED_EFFECT * effect[labels, batches]
     z += effect[labels, batches]
     mixing = rng.normal(size=(LATENT, n_dims)) / np.sqrt(LATENT)
-    X = z @ mixing
-    X += 0.3 * np.tanh(X[:, ::-1])  # mild non-linearity, still 8 intrinsic dimensions
-    X += 0.05 * rng.normal(size=X.shape)
+    noise = 0.05 * rng.normal(size=(n_cells, n_dims))
     order = rng.permutation(n_cells)  # types not in contiguous blocks
-    return {"X": X[order].astype(np.float32), "labels": labels[order], "batches": batches[order]}
+
+    def embed(latent: np.ndarray) -> np.ndarray:
+        X = latent @ mixing
+        X += 0.3 * np.tanh(X[:, ::-1])  # mild non-linearity, still 8 intrinsic dimensions
+        return (X + noise)[order].astype(np.float32)
+
+    return {"X": embed(z), "X_pre": embed(z_pre), "labels": labels[order], "batches": batches[order]}
 
 
 def main() -> None:

@@ -42,28 +42,46 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Shared metric -> the name each contender reports it under.
-SHARED = {
-    "ari": {"ours": "clustering.ari", "scib": "ari", "cz": "clustering.adjusted_rand_index"},
-    "nmi": {"ours": "clustering.nmi", "scib": "nmi", "cz": "clustering.normalized_mutual_info"},
-    "asw_label": {"ours": "embedding.asw_label", "scib": "silhouette_label", "cz": "embedding.silhouette_score"},
-    "silhouette_batch": {
-        "ours": "batch_integration.silhouette_batch",
-        "scib": "silhouette_batch",
-        "cz": "batch_integration.silhouette_batch",
-    },
-    "entropy_per_cell": {"ours": "batch_integration.entropy_per_cell", "cz": "batch_integration.entropy_per_cell"},
-    "ilisi": {"ours": "batch_integration.ilisi", "scib": "ilisi"},
-    "clisi": {"ours": "batch_integration.clisi", "scib": "clisi"},
-    "kbet": {"ours": "batch_integration.kbet", "scib": "kbet"},
-    "graph_connectivity": {"ours": "batch_integration.graph_connectivity", "scib": "graph_connectivity"},
-    "lr_accuracy": {"ours": "label_prediction.lr_accuracy", "cz": "label_prediction.lr_accuracy"},
-    "mean_macro_f1": {"ours": "label_prediction.mean_macro_f1", "cz": "label_prediction.mean_f1"},
+#: Each comparison: our contender, the peer's, and the shared metric -> (our name, its name).
+COMPARISONS = {
+    "cz": (
+        "ours",
+        {
+            "ari": ("clustering.ari", "clustering.adjusted_rand_index"),
+            "nmi": ("clustering.nmi", "clustering.normalized_mutual_info"),
+            "asw_label": ("embedding.asw_label", "embedding.silhouette_score"),
+            "silhouette_batch": ("batch_integration.silhouette_batch", "batch_integration.batch_silhouette"),
+            "entropy_per_cell": ("batch_integration.entropy_per_cell", "batch_integration.entropy_per_cell"),
+            "lr_accuracy": ("label_prediction.lr_accuracy", "label_prediction.lr_accuracy"),
+            "knn_accuracy": ("label_prediction.knn_accuracy", "label_prediction.knn_accuracy"),
+            "rf_accuracy": ("label_prediction.rf_accuracy", "label_prediction.rf_accuracy"),
+            "mean_auroc": ("label_prediction.mean_macro_auroc", "label_prediction.mean_auroc"),
+        },
+    ),
+    "scib": (
+        "ours_scib",
+        {
+            "isolated_labels": ("scib.isolated_labels", "isolated_labels"),
+            "kmeans_nmi": ("scib.kmeans_nmi", "nmi_ari_cluster_labels_kmeans_nmi"),
+            "kmeans_ari": ("scib.kmeans_ari", "nmi_ari_cluster_labels_kmeans_ari"),
+            "silhouette_label": ("scib.silhouette_label", "silhouette_label"),
+            "clisi": ("scib.clisi", "clisi_knn"),
+            "bras": ("scib.bras", "bras"),
+            "ilisi": ("scib.ilisi", "ilisi_knn"),
+            "kbet": ("scib.kbet", "kbet_per_label"),
+            "graph_connectivity": ("scib.graph_connectivity", "graph_connectivity"),
+            "pcr_comparison": ("scib.pcr_comparison", "pcr_comparison"),
+            "bio_conservation": ("scib.bio_conservation", "Bio conservation"),
+            "batch_correction": ("scib.batch_correction", "Batch correction"),
+            "total": ("scib.total", "Total"),
+        },
+    ),
 }
 
 
 def make_data(n_cells: int, n_dims: int, n_labels: int, n_batches: int, seed: int, path: Path) -> None:
-    """Labels as Gaussian blobs, batches as a shift of each batch; saved as .npz."""
+    """Labels as Gaussian blobs, batches as a shift of each batch (``X_pre``: three times
+    the shift, the data before integration); saved as .npz."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -72,7 +90,8 @@ def make_data(n_cells: int, n_dims: int, n_labels: int, n_batches: int, seed: in
     centres = rng.normal(0, 0.6, size=(n_labels, n_dims))
     shifts = rng.normal(0, 0.15, size=(n_batches, n_dims))
     X = centres[labels] + shifts[batches] + rng.normal(0, 1.0, size=(n_cells, n_dims))
-    np.savez(path, X=X.astype(np.float32), labels=labels, batches=batches)
+    X_pre = X + 2 * shifts[batches]
+    np.savez(path, X=X.astype(np.float32), X_pre=X_pre.astype(np.float32), labels=labels, batches=batches)
 
 
 def synthetic(n_cells: int, seed: int = 0) -> dict:
@@ -82,23 +101,53 @@ def synthetic(n_cells: int, seed: int = 0) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "data.npz"
         make_data(n_cells, 50, 10, 3, seed, path)
-        with np.load(path) as arrays:
-            return {name: arrays[name] for name in arrays.files}
+        with np.load(path) as data:
+            return {k: data[k] for k in data.files}
 
 
-# -- workers: each runs in a fresh process and prints one JSON line -------------------
+class ForestClock:
+    """Seconds spent inside scikit-learn's random forest (fit and predictions).
+
+    cz-benchmarks and we grow the same full forests (cz-benchmarks on one thread, we on
+    every core); the issue's targets separate that shared work from the rest. Wraps the
+    class's methods, so it times the forest wherever a pipeline or a scorer calls it.
+    """
+
+    def __init__(self) -> None:
+        from sklearn.ensemble import RandomForestClassifier
+
+        self.seconds = 0.0
+        for method in ("fit", "predict", "predict_proba"):
+            setattr(RandomForestClassifier, method, self._timed(getattr(RandomForestClassifier, method)))
+
+    def _timed(self, func):  # noqa: ANN001, ANN202
+        clock = self
+
+        def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            if getattr(clock, "_inside", False):  # predict calls predict_proba
+                return func(*args, **kwargs)
+            clock._inside = True
+            start = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                clock.seconds += time.perf_counter() - start
+                clock._inside = False
+
+        return timed
 
 
-def worker_exact(data: Path, seed: int, controls: bool) -> dict:
+def worker_exact(data: Path, seed: int) -> dict:
     """ours with every neighbour search exact: what the IVF graph and the sampled
     neighbourhoods above ``graph.EXACT_MAX_CELLS`` cells are measured against."""
     import pytest_scbench.graph
 
     pytest_scbench.graph.EXACT_MAX_CELLS = 10**12
-    return worker_ours(data, seed, controls)
+    return worker_ours(data, seed)
 
 
-def worker_ours(data: Path, seed: int, controls: bool) -> dict:
+def worker_ours(data: Path, seed: int, tasks_run: tuple[str, ...] = (), controls: bool = False) -> dict:
+    """Our tasks (default: the standard four) with their default parameters."""
     t0 = time.perf_counter()
     import numpy as np
     import pandas as pd
@@ -110,6 +159,7 @@ def worker_ours(data: Path, seed: int, controls: bool) -> dict:
     from pytest_scbench.registry import tasks
     from pytest_scbench.tasks.base import TaskInputs
 
+    forest = ForestClock()
     arrays = np.load(data)
     X = arrays["X"]
     n = X.shape[0]
@@ -120,10 +170,12 @@ def worker_ours(data: Path, seed: int, controls: bool) -> dict:
         },
         index=[f"c{i}" for i in range(n)],
     )
-    adata = AnnData(np.zeros((n, 1), dtype=np.float32), obs=obs)
+    adata = AnnData(obs=obs)  # an embedding-only data set: obs, and the unintegrated PCA
+    adata.obsm["X_pca"] = arrays["X_pre"]
 
     class Precomputed(ModelAdapter):
         provides = frozenset({"embedding"})
+        reads_expression = False
 
         def embed(self, dataset, ctx):  # noqa: ANN001, ANN202
             return X
@@ -134,24 +186,37 @@ def worker_ours(data: Path, seed: int, controls: bool) -> dict:
     outputs = Outputs(Precomputed(), dataset, RunContext(seed=seed), OutputStore(None))
     inputs = TaskInputs(dataset, outputs, seed, item="bench[precomputed-synthetic]")
     t1 = time.perf_counter()
-    metrics, seconds = {}, {}
-    for name in ("clustering", "embedding", "label_prediction", "batch_integration"):
+    metrics, seconds, details = {}, {}, {}
+    for name in tasks_run or ("clustering", "embedding", "label_prediction", "batch_integration"):
         start = time.perf_counter()
         result = tasks.get(name)(controls=controls).run(inputs)
         seconds[name] = time.perf_counter() - start
         metrics.update({f"{name}.{k}": v.value for k, v in result.metrics.items()})
-    return {"import_s": t1 - t0, "task_s": time.perf_counter() - t1, "per_task_s": seconds, "metrics": metrics}
+        details[name] = {k: v for k, v in result.details.items() if k in ("knn_graph", "exact", "n_cells")}
+    return {"import_s": t1 - t0, "task_s": time.perf_counter() - t1, "per_task_s": seconds,
+            "forest_s": forest.seconds, "metrics": metrics, "details": details}
 
 
-def worker_scib(data: Path, seed: int, controls: bool) -> dict:
+def worker_ours_controls(data: Path, seed: int) -> dict:
+    """The standard four with their controls (negative and positive), as a suite runs them."""
+    return worker_ours(data, seed, controls=True)
+
+
+def worker_ours_scib(data: Path, seed: int) -> dict:
+    """Our ``scib`` task: the Benchmarker's default metric set and aggregates."""
+    return worker_ours(data, seed, tasks_run=("scib",))
+
+
+def worker_scib(data: Path, seed: int) -> dict:
+    """scib-metrics' Benchmarker with its default metrics (``BioConservation()``,
+    ``BatchCorrection()``), the unintegrated data as its pre-integrated embedding."""
     t0 = time.perf_counter()
     import warnings
 
     import numpy as np
     import pandas as pd
-    import scib_metrics
     from anndata import AnnData
-    from scib_metrics.benchmark import BatchCorrection, Benchmarker, BioConservation
+    from scib_metrics.benchmark import Benchmarker
 
     warnings.filterwarnings("ignore")
     arrays = np.load(data)
@@ -160,36 +225,21 @@ def worker_scib(data: Path, seed: int, controls: bool) -> dict:
                         "batch": [f"batch{v}" for v in arrays["batches"]]})
     adata = AnnData(np.zeros((X.shape[0], 1), dtype=np.float32), obs=obs)
     adata.obsm["emb"] = X
+    adata.obsm["pre"] = arrays["X_pre"]
     t1 = time.perf_counter()
     bench = Benchmarker(
         adata, batch_key="batch", label_key="cell_type", embedding_obsm_keys=["emb"],
-        pre_integrated_embedding_obsm_key="emb",
-        bio_conservation_metrics=BioConservation(
-            isolated_labels=False, nmi_ari_cluster_labels_kmeans=False,
-            nmi_ari_cluster_labels_leiden={"optimize_resolution": False, "resolution": 1.0, "seed": seed},
-        ),
-        batch_correction_metrics=BatchCorrection(bras=False, pcr_comparison=False),
-        progress_bar=False,
+        pre_integrated_embedding_obsm_key="pre", progress_bar=False,
     )
     bench.benchmark()
     res = bench.get_results(min_max_scale=False, clean_names=False)
     col = res.loc["emb"]
-    metrics = {
-        "ari": float(col["nmi_ari_cluster_labels_leiden_ari"]),
-        "nmi": float(col["nmi_ari_cluster_labels_leiden_nmi"]),
-        "silhouette_label": float(col["silhouette_label"]),
-        "clisi": float(col["clisi_knn"]),
-        "ilisi": float(col["ilisi_knn"]),
-        "kbet": float(col["kbet_per_label"]),
-        "graph_connectivity": float(col["graph_connectivity"]),
-    }
-    metrics["silhouette_batch"] = float(
-        scib_metrics.silhouette_batch(X, obs["cell_type"].to_numpy(), obs["batch"].to_numpy())
-    )
+    metrics = {str(k): float(v) for k, v in col.items() if isinstance(v, (int, float, np.floating))}
     return {"import_s": t1 - t0, "task_s": time.perf_counter() - t1, "metrics": metrics}
 
 
-def worker_cz(data: Path, seed: int, controls: bool) -> dict:
+def worker_cz(data: Path, seed: int) -> dict:
+    """cz-benchmarks 0.15.1's four tasks with their defaults."""
     t0 = time.perf_counter()
     import logging
 
@@ -207,6 +257,7 @@ def worker_cz(data: Path, seed: int, controls: bool) -> dict:
     from czbenchmarks.tasks.label_prediction import MetadataLabelPredictionTaskInput
 
     logging.disable(logging.CRITICAL)
+    forest = ForestClock()
     arrays = np.load(data)
     X = arrays["X"]
     labels = pd.Series([f"type{v}" for v in arrays["labels"]])
@@ -239,21 +290,27 @@ def worker_cz(data: Path, seed: int, controls: bool) -> dict:
                 metric = f"{prefix}_{metric.replace('mean_fold_', '').replace('_score', '')}"
             metrics[f"{name}.{metric}"] = float(r.value)
     return {"import_s": t1 - t0, "task_s": time.perf_counter() - t1, "per_task_s": seconds,
-            "metrics": metrics, "errors": errors}
+            "forest_s": forest.seconds, "metrics": metrics, "errors": errors}
 
 
-WORKERS = {"ours": worker_ours, "exact": worker_exact, "scib": worker_scib, "cz": worker_cz}
+WORKERS = {
+    "ours": worker_ours,
+    "ours_controls": worker_ours_controls,
+    "ours_scib": worker_ours_scib,
+    "exact": worker_exact,
+    "scib": worker_scib,
+    "cz": worker_cz,
+}
 
 
 # -- parent: run each contender in a subprocess, measure, print the table --------------
 
 
-def run_contender(name: str, python: str, data: Path, seed: int, controls: bool, timeout: float) -> dict:
+def run_contender(name: str, python: str, data: Path, seed: int, timeout: float) -> dict:
+    """One run of one contender in a fresh process: its JSON, wall seconds and peak RSS."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     cmd = [python, str(Path(__file__).resolve()), "--worker", name, "--data-file", str(data), "--seed", str(seed)]
-    if not controls:
-        cmd.append("--no-controls")
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=ROOT)
@@ -279,6 +336,21 @@ def run_contender(name: str, python: str, data: Path, seed: int, controls: bool,
     return result
 
 
+def median_of(runs: list[dict]) -> dict:
+    """The first run's metrics and errors, with the median of each time and of the peak."""
+    import statistics
+
+    merged = dict(runs[0])
+    for key in ("wall_s", "task_s", "import_s", "forest_s", "peak_mb"):
+        if all(key in r for r in runs):
+            merged[key] = statistics.median(r[key] for r in runs)
+    if all("per_task_s" in r for r in runs):
+        merged["per_task_s"] = {t: statistics.median(r["per_task_s"][t] for r in runs) for t in runs[0]["per_task_s"]}
+    merged["runs"] = len(runs)
+    merged["wall_s_each"] = [round(r["wall_s"], 2) for r in runs]
+    return merged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cells", type=int, default=20_000)
@@ -289,10 +361,13 @@ def main() -> None:
     parser.add_argument("--labels", type=int, default=10, help="blobs only (realistic has 14 types)")
     parser.add_argument("--batches", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--contenders", default="ours,scib,cz")
-    parser.add_argument("--cz-python", default="/work/czb-venv/bin/python",
+    parser.add_argument("--contenders", default="ours,cz,ours_scib,scib",
+                        help=f"comma-separated, of {', '.join(WORKERS)}")
+    parser.add_argument("--cz-python", default="/work/venv-cz/bin/python",
                         help="Python of a virtual environment with cz-benchmarks==0.15.1")
-    parser.add_argument("--no-controls", action="store_true", help="ours without negative controls")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="untimed runs of each contender first (numba's and JAX's compile caches)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each contender; medians reported")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--json", type=Path, help="also write all results here")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
@@ -300,10 +375,13 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.worker:
-        print(json.dumps(WORKERS[args.worker](args.data_file, args.seed, not args.no_controls)))
+        print(json.dumps(WORKERS[args.worker](args.data_file, args.seed)))
         return
 
     contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
+    unknown = sorted(set(contenders) - set(WORKERS))
+    if unknown:
+        parser.error(f"unknown contenders {unknown}; choose from {', '.join(WORKERS)}")
     if args.dims is None:
         args.dims = 64 if args.data == "realistic" else 50
     with tempfile.TemporaryDirectory() as tmp:
@@ -316,48 +394,65 @@ def main() -> None:
             args.labels = N_TYPES
         else:
             make_data(args.cells, args.dims, args.labels, args.batches, args.seed, data)
-        results = {}
+        pythons = {name: args.cz_python if name == "cz" else sys.executable for name in contenders}
+        results: dict[str, dict] = {}
         for name in contenders:
-            python = args.cz_python if name == "cz" else sys.executable
-            if name == "cz" and not Path(python).exists():
-                results[name] = {"error": f"no cz-benchmarks Python at {python}"}
-                continue
-            print(f"running {name} ...", file=sys.stderr, flush=True)
-            results[name] = run_contender(name, python, data, args.seed, not args.no_controls, args.timeout)
+            if not Path(pythons[name]).exists():
+                results[name] = {"error": f"no cz-benchmarks Python at {pythons[name]}"}
+        live = [name for name in contenders if name not in results]
+        for i in range(args.warmup):
+            for name in live:
+                print(f"warm-up {i + 1}: {name} ...", file=sys.stderr, flush=True)
+                run_contender(name, pythons[name], data, args.seed, args.timeout)
+        runs: dict[str, list[dict]] = {name: [] for name in live}
+        for i in range(args.repeats):  # interleaved, so a change of the machine's load hits all
+            for name in live:
+                print(f"run {i + 1}: {name} ...", file=sys.stderr, flush=True)
+                runs[name].append(run_contender(name, pythons[name], data, args.seed, args.timeout))
+        for name in live:
+            failed = [r for r in runs[name] if "error" in r]
+            results[name] = failed[0] if failed else median_of(runs[name])
+    results = {name: results[name] for name in contenders}
     print_table(args, results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
 
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.1f}x" if a is not None and b else "-"
+
+
 def print_table(args: argparse.Namespace, results: dict) -> None:
     print(f"\n{args.data}: {args.cells} cells x {args.dims} dims, {args.labels} labels, {args.batches} batches, "
-          f"seed {args.seed}, {os.cpu_count()} CPUs")
-    ours = results.get("ours", {})
-    print(f"{'contender':<10} {'wall s':>8} {'task s':>8} {'peak MB':>8} {'wall/ours':>10} {'task/ours':>10}")
+          f"seed {args.seed}, {os.cpu_count()} CPUs; medians of {args.repeats} runs after {args.warmup} warm-up")
+    print(f"{'contender':<14} {'wall s':>8} {'task s':>8} {'forest s':>9} {'peak MB':>8}  per task s")
     for name, r in results.items():
         if "error" in r:
-            print(f"{name:<10} failed: {r['error'].strip().splitlines()[-1] if r['error'].strip() else '?'}")
+            print(f"{name:<14} failed: {r['error'].strip().splitlines()[-1] if r['error'].strip() else '?'}")
             continue
-        ratio_w = r["wall_s"] / ours["wall_s"] if "wall_s" in ours and "error" not in ours else float("nan")
-        ratio_t = r["task_s"] / ours["task_s"] if "task_s" in ours and "error" not in ours else float("nan")
-        print(f"{name:<10} {r['wall_s']:8.1f} {r['task_s']:8.1f} {r['peak_mb']:8.0f} {ratio_w:10.1f} {ratio_t:10.1f}")
-        if r.get("per_task_s"):
-            print("           " + ", ".join(f"{k} {v:.1f}s" for k, v in r["per_task_s"].items()))
+        forest = f"{r['forest_s']:9.1f}" if "forest_s" in r else f"{'-':>9}"
+        per_task = ", ".join(f"{k} {v:.1f}" for k, v in (r.get("per_task_s") or {}).items())
+        print(f"{name:<14} {r['wall_s']:8.1f} {r['task_s']:8.1f} {forest} {r['peak_mb']:8.0f}  {per_task}")
         for task, message in (r.get("errors") or {}).items():
-            print(f"           {task} failed: {message}")
-    names = [n for n in results if "metrics" in results[n]]
-    if len(names) < 2 and not names:
-        return
-    print(f"\n{'metric':<20}" + "".join(f"{n:>10}" for n in names) + f"{'max diff':>10}")
-    reports_as = {n: "ours" if n == "exact" else n for n in names}  # exact is ours, other searches
-    for metric, keys in SHARED.items():
-        values = {n: results[n]["metrics"].get(keys[reports_as[n]]) for n in names if reports_as[n] in keys}
-        values = {n: v for n, v in values.items() if v is not None}
-        if not values:
+            print(f"{'':14} {task} failed: {message}")
+    for peer, (ours_name, shared) in COMPARISONS.items():
+        ours, theirs = results.get(ours_name), results.get(peer)
+        if not ours or not theirs or "error" in ours or "error" in theirs:
             continue
-        spread = f"{max(values.values()) - min(values.values()):10.4f}" if len(values) > 1 else f"{'-':>10}"
-        print(f"{metric:<20}" + "".join(
-            f"{values[n]:10.4f}" if n in values else f"{'-':>10}" for n in names) + spread)
+        print(f"\n{peer} vs {ours_name}: wall {ratio(theirs['wall_s'], ours['wall_s'])}, "
+              f"task {ratio(theirs['task_s'], ours['task_s'])}", end="")
+        if "forest_s" in ours and "forest_s" in theirs:
+            print(f", task without the forest {ratio(theirs['task_s'] - theirs['forest_s'], ours['task_s'] - ours['forest_s'])}"
+                  f", wall without the forest {ratio(theirs['wall_s'] - theirs['forest_s'], ours['wall_s'] - ours['forest_s'])}",
+                  end="")
+        print()
+        print(f"{'metric':<20}{ours_name:>12}{peer:>12}{'difference':>12}")
+        for metric, (our_key, their_key) in shared.items():
+            a, b = ours["metrics"].get(our_key), theirs["metrics"].get(their_key)
+            if a is None or b is None:
+                print(f"{metric:<20}{'-' if a is None else f'{a:.4f}':>12}{'-' if b is None else f'{b:.4f}':>12}")
+                continue
+            print(f"{metric:<20}{a:12.4f}{b:12.4f}{a - b:12.4f}")
 
 
 if __name__ == "__main__":

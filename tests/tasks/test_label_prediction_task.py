@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from pytest_scbench.tasks.label_prediction import LabelPrediction, make_classifier
+from pytest_scbench.tasks.label_prediction import LabelPrediction, fit_classifier, make_classifier
 
 from .conftest import inputs_for
 from .helpers import blobs, make_dataset
@@ -103,3 +103,25 @@ def test_forest_bootstrap_cap(noisy) -> None:
     assert accuracy(rf_max_samples=10_000) == pytest.approx(reference, abs=1e-12)
     assert accuracy() == pytest.approx(reference, abs=1e-12)  # the default: no cap
     assert accuracy(rf_max_samples=50) != accuracy()
+
+
+def test_logistic_regression_is_the_one_thread_fit_whatever_blas_threads_the_process_has() -> None:
+    """lbfgs stopped at 100 iterations depends on BLAS' summation order: the folds run with
+    BLAS on one thread (side by side on the cores), so the score is that fit's everywhere."""
+    from sklearn.metrics import roc_auc_score
+    from threadpoolctl import threadpool_limits
+
+    adata, X = blobs(n_cells=1200, n_labels=8, n_dims=40, separation=0.6, seed=11)
+    dataset = make_dataset(adata, label_key="cell_type")
+    y = dataset.adata.obs["cell_type"].cat.codes.to_numpy()
+    folds = StratifiedKFold(5, shuffle=True, random_state=3)
+    with threadpool_limits(limits=1, user_api="blas"):
+        aurocs = []
+        for train, test in folds.split(X, y):
+            model = fit_classifier(make_classifier("lr", 3), X[train], y[train])
+            aurocs.append(roc_auc_score(y[test], model.predict_proba(X[test]), multi_class="ovr"))
+    task = LabelPrediction(classifiers=["lr"], controls=False)
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            result = task.run(inputs_for(dataset, X, seed=3))
+        assert result.metrics["lr_macro_auroc"].value == pytest.approx(np.mean(aurocs), abs=1e-12), threads
