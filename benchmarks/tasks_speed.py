@@ -442,9 +442,11 @@ def print_table(args: argparse.Namespace, results: dict) -> None:
         print(f"\n{peer} vs {ours_name}: wall {ratio(theirs['wall_s'], ours['wall_s'])}, "
               f"task {ratio(theirs['task_s'], ours['task_s'])}", end="")
         if "forest_s" in ours and "forest_s" in theirs:
-            print(f", task without the forest {ratio(theirs['task_s'] - theirs['forest_s'], ours['task_s'] - ours['forest_s'])}"
-                  f", wall without the forest {ratio(theirs['wall_s'] - theirs['forest_s'], ours['wall_s'] - ours['forest_s'])}",
-                  end="")
+            def rest(r: dict, key: str) -> float:
+                return r[key] - r["forest_s"]
+
+            print(f", task without the forest {ratio(rest(theirs, 'task_s'), rest(ours, 'task_s'))}"
+                  f", wall without the forest {ratio(rest(theirs, 'wall_s'), rest(ours, 'wall_s'))}", end="")
         print()
         print(f"{'metric':<20}{ours_name:>12}{peer:>12}{'difference':>12}")
         for metric, (our_key, their_key) in shared.items():
