@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -265,11 +263,12 @@ class LabelPrediction(Task):
         """One classifier's scores on each fold.
 
         The forest spreads its trees over every core itself. Logistic regression and kNN
-        run with BLAS on one thread, the folds side by side on the cores: lbfgs stopped at
-        100 iterations lands elsewhere when BLAS sums in another order (predicted
-        probabilities moved by up to 0.36 between one and two BLAS threads on 20,000
-        cells), so one thread makes the fit the same on every machine, and OpenBLAS' threads
-        made these small products 3x slower, not faster.
+        run with BLAS on one thread: lbfgs stopped at 100 iterations lands elsewhere when
+        BLAS sums in another order (predicted probabilities moved by up to 0.36 between one
+        and two BLAS threads on 20,000 cells), so one thread makes the fit the same on every
+        machine, and OpenBLAS' threads made these small products 3x slower, not faster. The
+        folds run one after the other: ``warnings.catch_warnings`` (which keeps the
+        documented ConvergenceWarning quiet) is not thread-safe.
         """
 
         def score(fold: tuple[np.ndarray, np.ndarray]) -> ClassificationScores:
@@ -285,9 +284,8 @@ class LabelPrediction(Task):
 
         if clf_name == "rf":
             return [score(fold) for fold in folds]
-        workers = max(1, min(len(folds), os.cpu_count() or 1))
-        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-            return list(pool.map(score, folds))
+        with threadpool_limits(limits=1, user_api="blas"):
+            return [score(fold) for fold in folds]
 
 
 def _sizes(names: np.ndarray, sizes: np.ndarray) -> str:

@@ -107,7 +107,7 @@ def test_forest_bootstrap_cap(noisy) -> None:
 
 def test_logistic_regression_is_the_one_thread_fit_whatever_blas_threads_the_process_has() -> None:
     """lbfgs stopped at 100 iterations depends on BLAS' summation order: the folds run with
-    BLAS on one thread (side by side on the cores), so the score is that fit's everywhere."""
+    BLAS on one thread, so the score is that fit's everywhere."""
     from sklearn.metrics import roc_auc_score
     from threadpoolctl import threadpool_limits
 
