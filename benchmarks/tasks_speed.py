@@ -117,6 +117,7 @@ class ForestClock:
         from sklearn.ensemble import RandomForestClassifier
 
         self.seconds = 0.0
+        self._inside = False
         for method in ("fit", "predict", "predict_proba"):
             setattr(RandomForestClassifier, method, self._timed(getattr(RandomForestClassifier, method)))
 
@@ -124,7 +125,7 @@ class ForestClock:
         clock = self
 
         def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-            if getattr(clock, "_inside", False):  # predict calls predict_proba
+            if clock._inside:  # predict calls predict_proba
                 return func(*args, **kwargs)
             clock._inside = True
             start = time.perf_counter()

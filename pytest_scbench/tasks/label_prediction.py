@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any
 
@@ -271,21 +272,19 @@ class LabelPrediction(Task):
         documented ConvergenceWarning quiet) is not thread-safe.
         """
 
-        def score(fold: tuple[np.ndarray, np.ndarray]) -> ClassificationScores:
-            train, test = fold
-            cap = self.params["rf_max_samples"]
-            cap = None if cap is None else min(cap, train.size)
-            model = make_classifier(clf_name, seed, self.params["rf_trees"], cap)
-            fit_classifier(model, X[train], y[train])
-            proba = np.zeros((test.size, n_classes))
-            proba[:, model.classes_] = model.predict_proba(X[test])
-            y_pred = model.classes_[np.argmax(proba[:, model.classes_], axis=1)]
-            return classification_scores(y[test], y_pred, proba, n_classes)
-
-        if clf_name == "rf":
-            return [score(fold) for fold in folds]
-        with threadpool_limits(limits=1, user_api="blas"):
-            return [score(fold) for fold in folds]
+        one_thread = clf_name != "rf"
+        scores = []
+        with threadpool_limits(limits=1, user_api="blas") if one_thread else contextlib.nullcontext():
+            for train, test in folds:
+                cap = self.params["rf_max_samples"]
+                cap = None if cap is None else min(cap, train.size)
+                model = make_classifier(clf_name, seed, self.params["rf_trees"], cap)
+                fit_classifier(model, X[train], y[train])
+                proba = np.zeros((test.size, n_classes))
+                proba[:, model.classes_] = model.predict_proba(X[test])
+                y_pred = model.classes_[np.argmax(proba[:, model.classes_], axis=1)]
+                scores.append(classification_scores(y[test], y_pred, proba, n_classes))
+        return scores
 
 
 def _sizes(names: np.ndarray, sizes: np.ndarray) -> str:
