@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..errors import TaskError
 from ..metrics.value import MetricValue
 from ..params import merge_params
+from .params import check_positive
 
 if TYPE_CHECKING:
     from ..datasets.base import Dataset
@@ -58,6 +59,11 @@ class Task:
     Each is a template formatted with the task's parameters (``pearson_delta_top{n_top_genes}_de``).
     ``aggregates`` are metrics that summarise others (scib-metrics' ``total``); the
     overview shows them as columns of their own.
+
+    ``minimums`` gives the least value of numeric parameters (``n_neighbors``: 2) and
+    ``positive`` the parameters that must be > 0 (``resolution``); a parameter set to None
+    (where its default allows it) is not checked. A value out of range is a
+    :class:`TaskError` naming the task and the parameter, raised when the suite is read.
     """
 
     name: ClassVar[str] = ""
@@ -66,10 +72,18 @@ class Task:
     defaults: ClassVar[dict[str, Any]] = {}
     headlines: ClassVar[tuple[str, ...]] = ()
     aggregates: ClassVar[tuple[str, ...]] = ()
+    minimums: ClassVar[dict[str, int]] = {}
+    positive: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **params: Any) -> None:
         merged = merge_params("task", self.name, params, self.defaults, TaskError)
         self.params: dict[str, Any] = merged
+        for key in self.positive:
+            if merged[key] is not None:
+                check_positive(self.name, key, merged[key])
+        for key, minimum in self.minimums.items():
+            if merged[key] is not None:
+                check_positive(self.name, key, merged[key], minimum=minimum)
 
     def headline_metrics(self) -> tuple[str, ...]:
         """``headlines`` with this task's parameters filled in."""

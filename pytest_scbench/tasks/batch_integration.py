@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -36,7 +36,6 @@ from .common import (
     positive_controls,
     require_groups,
 )
-from .params import check_positive
 
 
 @register_task("batch_integration")
@@ -62,8 +61,11 @@ class BatchIntegration(Task):
     * ``graph_connectivity``: per-label largest connected fraction of the 15-NN graph;
     * ``clisi``: scaled median cLISI on 90 neighbours (bio conservation).
 
-    Controls: the same on a random embedding drawn from the seed, for a label-stratified
-    subset of at most ``control_max_cells`` (5,000) cells.
+    Controls: the same on a random embedding drawn from the seed (negative) and on the two
+    embeddings of the labels themselves (positive, :func:`~.common.positive_control_embeddings`:
+    types apart, batches mixed within each), for a label-stratified subset of at most
+    ``control_max_cells`` (5,000) cells; ``details`` hold the positive controls' metrics and
+    every metric scaled between the controls.
     """
 
     name = "batch_integration"
@@ -80,16 +82,15 @@ class BatchIntegration(Task):
         "controls": True,
         "control_max_cells": CONTROL_MAX_CELLS,
     }
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
-        check_positive(self.name, "lisi_neighbors", self.params["lisi_neighbors"], minimum=4)
-        check_positive(self.name, "entropy_neighbors", self.params["entropy_neighbors"], minimum=2)
-        check_positive(self.name, "connectivity_neighbors", self.params["connectivity_neighbors"], minimum=2)
-        check_positive(self.name, "kbet_alpha", self.params["kbet_alpha"])
-        check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
-        check_positive(self.name, "sample_cells", self.params["sample_cells"], minimum=1)
-        check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+    minimums: ClassVar[dict[str, int]] = {
+        "lisi_neighbors": 4,
+        "entropy_neighbors": 2,
+        "connectivity_neighbors": 2,
+        "max_cells": 1,
+        "sample_cells": 1,
+        "control_max_cells": 2,
+    }
+    positive: ClassVar[tuple[str, ...]] = ("kbet_alpha",)
 
     def metric_names(self) -> frozenset[str]:
         return frozenset({"entropy_per_cell", "silhouette_batch", "ilisi", "graph_connectivity", "clisi", "kbet"})

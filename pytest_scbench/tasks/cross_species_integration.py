@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from .common import (
     require_groups,
 )
 from .label_prediction import CLASSIFIERS, fit_classifier, make_classifier
-from .params import check_choices, check_positive
+from .params import check_choices
 
 
 def sanitize(name: object) -> str:
@@ -67,13 +67,15 @@ class CrossSpeciesIntegration(Task):
         "max_cells": 20_000,
         "controls": True,
     }
+    minimums: ClassVar[dict[str, int]] = {
+        "n_neighbors": 2,
+        "min_class_size": 1,
+        "max_cells": 1,
+    }
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        check_positive(self.name, "n_neighbors", self.params["n_neighbors"], minimum=2)
         check_choices(self.name, "classifier", [self.params["classifier"]], CLASSIFIERS)
-        check_positive(self.name, "min_class_size", self.params["min_class_size"], minimum=1)
-        check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
 
     def run(self, inputs: TaskInputs) -> TaskResult:
         X = embedding(inputs, self.name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -19,7 +19,6 @@ from .common import (
     positive_controls,
     require_groups,
 )
-from .params import check_positive
 
 #: What a sampled silhouette is and its measured error (benchmarks/README.md).
 SILHOUETTE_SAMPLE_ERROR = (
@@ -57,13 +56,12 @@ class Embedding(Task):
         "controls": True,
         "control_max_cells": CONTROL_MAX_CELLS,
     }
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
-        check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
-        check_positive(self.name, "sample_cells", self.params["sample_cells"], minimum=1)
-        check_positive(self.name, "reference_cells", self.params["reference_cells"], minimum=2)
-        check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+    minimums: ClassVar[dict[str, int]] = {
+        "max_cells": 1,
+        "sample_cells": 1,
+        "reference_cells": 2,
+        "control_max_cells": 2,
+    }
 
     def metric_names(self) -> frozenset[str]:
         return frozenset({"asw_label"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import ClassifierMixin
@@ -22,7 +22,7 @@ from ..metrics.classification import ClassificationScores
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import control_details, control_embedding, embedding, encoded, fail, positive_controls
-from .params import check_choices, check_positive
+from .params import check_choices
 
 #: Score names, in the order reported; metric names are ``<classifier>_<score>`` and
 #: ``mean_<score>`` (the mean over the classifiers run).
@@ -126,17 +126,18 @@ class LabelPrediction(Task):
         "control_max_cells": 500,
         "max_cells": 100_000,
     }
+    minimums: ClassVar[dict[str, int]] = {
+        "n_folds": 2,
+        "min_class_size": 1,
+        "rf_trees": 1,
+        "rf_max_samples": 1,
+        "control_max_cells": 2,
+        "max_cells": 2,
+    }
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         check_choices(self.name, "classifiers", self.params["classifiers"], CLASSIFIERS)
-        check_positive(self.name, "n_folds", self.params["n_folds"], minimum=2)
-        check_positive(self.name, "min_class_size", self.params["min_class_size"], minimum=1)
-        check_positive(self.name, "rf_trees", self.params["rf_trees"], minimum=1)
-        if self.params["rf_max_samples"] is not None:
-            check_positive(self.name, "rf_max_samples", self.params["rf_max_samples"], minimum=1)
-        check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
-        check_positive(self.name, "max_cells", self.params["max_cells"], minimum=2)
 
     def metric_names(self) -> frozenset[str]:
         names = {f"{c}_{s}" for c in ("mean", *self.params["classifiers"]) for s in SCORES}

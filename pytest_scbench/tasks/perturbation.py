@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import sparse
@@ -11,7 +11,6 @@ from ..metrics import higher, jaccard, lower, mse, pearson
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import encoded, fail
-from .params import check_positive
 
 #: Library size every cell is scaled to before ``log1p`` (scanpy's common choice).
 TARGET_SUM = 1e4
@@ -102,11 +101,10 @@ class Perturbation(Task):
     requires_keys = frozenset({"condition"})
     headlines = ("pearson_delta_top{n_top_genes}_de", "mse_top{n_top_genes}_de")
     defaults: dict[str, Any] = {"n_top_genes": 20, "min_cells": 3, "controls": True}
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
-        check_positive(self.name, "n_top_genes", self.params["n_top_genes"], minimum=1)
-        check_positive(self.name, "min_cells", self.params["min_cells"], minimum=2)
+    minimums: ClassVar[dict[str, int]] = {
+        "n_top_genes": 1,
+        "min_cells": 2,
+    }
 
     def metric_names(self) -> frozenset[str]:
         n = self.params["n_top_genes"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import sparse
@@ -13,7 +13,6 @@ from ..metrics import higher, lower, mae, mse, pearson
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import fail
-from .params import check_positive
 
 
 @register_task("reconstruction")
@@ -36,10 +35,10 @@ class Reconstruction(Task):
     requires_keys = frozenset()
     headlines = ("pearson_masked", "mse_masked")
     defaults: dict[str, Any] = {"mask_fraction": 0.15, "controls": True}
+    positive: ClassVar[tuple[str, ...]] = ("mask_fraction",)
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        check_positive(self.name, "mask_fraction", self.params["mask_fraction"])
         if self.params["mask_fraction"] >= 1:
             raise TaskError(
                 f"task {self.name!r}: parameter 'mask_fraction' must be < 1, got {self.params['mask_fraction']!r}"

@@ -8,7 +8,7 @@ kNN graph, and the aggregates of its ``get_results()``.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from .base import Task, TaskInputs, TaskResult
 from .common import (
     CONTROL_MAX_CELLS,
     Encoded,
+    control_details,
     control_embedding,
     control_graph,
     control_rows,
@@ -38,9 +39,9 @@ from .common import (
     encoded,
     graph,
     neighbourhoods,
+    positive_controls,
     require_groups,
 )
-from .params import check_positive
 
 #: The Benchmarker's bio-conservation metrics (our names), in its order.
 BIO = ("isolated_labels", "kmeans_nmi", "kmeans_ari", "silhouette_label", "clisi")
@@ -48,6 +49,8 @@ BIO = ("isolated_labels", "kmeans_nmi", "kmeans_ari", "silhouette_label", "clisi
 BATCH = ("bras", "ilisi", "kbet", "graph_connectivity", "pcr_comparison")
 #: Weights of the total score (scib's, Luecken et al. 2022).
 BIO_WEIGHT, BATCH_WEIGHT = 0.6, 0.4
+#: Neighbours of the LISI scores (the Benchmarker's 90: 3 x perplexity 30).
+LISI_NEIGHBORS = 90
 #: Components of the unintegrated PCA computed from the counts (scanpy's default).
 PCA_COMPONENTS = 50
 
@@ -132,8 +135,10 @@ class Scib(Task):
     embeddings where the two graphs coincide every deterministic metric equals the
     Benchmarker's (README, "Tasks and their metrics").
 
-    Controls: the same on a random embedding, for a label-stratified subset of at most
-    ``control_max_cells`` (5,000) cells.
+    Controls: the same on a random embedding (negative) and on the two embeddings of the
+    labels themselves (positive, :func:`~.common.positive_control_embeddings`), for a
+    label-stratified subset of at most ``control_max_cells`` (5,000) cells; ``details``
+    hold the positive controls' metrics and every metric scaled between the controls.
     """
 
     name = "scib"
@@ -148,12 +153,11 @@ class Scib(Task):
         "controls": True,
         "control_max_cells": CONTROL_MAX_CELLS,
     }
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
-        check_positive(self.name, "max_cells", self.params["max_cells"], minimum=1)
-        check_positive(self.name, "sample_cells", self.params["sample_cells"], minimum=1)
-        check_positive(self.name, "control_max_cells", self.params["control_max_cells"], minimum=2)
+    minimums: ClassVar[dict[str, int]] = {
+        "max_cells": 1,
+        "sample_cells": 1,
+        "control_max_cells": 2,
+    }
 
     def metric_names(self) -> frozenset[str]:
         return frozenset({*BIO, *BATCH, *self.aggregates})
@@ -178,10 +182,11 @@ class Scib(Task):
             X_pre, source = unintegrated(inputs)
             details["pcr_comparison_reference" if X_pre is not None else "pcr_comparison_skipped"] = source
         knn = graph(inputs, X, KBET_NEIGHBORS)
-        near = neighbourhoods(inputs, X, 90, labels.codes, sample_cells)
+        near = neighbourhoods(inputs, X, LISI_NEIGHBORS, labels.codes, sample_cells)
         sample = None if exact else sample_cells
         scores, more = self.score(X, X_pre, knn, near, labels, batch, inputs.seed, sample)
         details.update(more)
+        details["knn_graph"] = knn.report
         controls: dict[str, float] = {}
         if self.params["controls"]:
             rows = control_rows(labels.codes, self.params["control_max_cells"], inputs.seed)
@@ -191,13 +196,23 @@ class Scib(Task):
                 Xc,
                 None if X_pre is None else X_pre[rows],
                 control_graph(Xc, KBET_NEIGHBORS, inputs.seed),
-                neighbourhoods(inputs, Xc, 90, codes.codes, sample_cells, control=True),
+                neighbourhoods(inputs, Xc, LISI_NEIGHBORS, codes.codes, sample_cells, control=True),
                 codes,
                 batch.take(rows),
                 inputs.seed,
                 None,
             )
             controls = {name: value for name, value in controls.items() if name in scores}
+
+            def score_positive(kind: str, Xp: np.ndarray) -> dict[str, float]:
+                # at most control_max_cells cells: one exact graph serves every neighbourhood
+                knn_p = control_graph(Xp, max(KBET_NEIGHBORS, LISI_NEIGHBORS), inputs.seed, kind)
+                pre = None if X_pre is None else X_pre[rows]
+                values, _ = self.score(Xp, pre, knn_p, knn_p, codes, batch.take(rows), inputs.seed, None)
+                return {name: value for name, value in values.items() if name in scores}
+
+            positive = positive_controls(codes.codes, inputs.seed, score_positive)
+            details.update(control_details(scores, controls, positive))
         return TaskResult(
             metrics={name: higher(value) for name, value in scores.items()},
             details=details,
@@ -219,7 +234,7 @@ class Scib(Task):
 
         ``sample``: cells the silhouettes are computed for (None: every cell, exact).
         """
-        lisi_graph = near.with_k(90)
+        lisi_graph = near.with_k(LISI_NEIGHBORS)
         weights = lisi_weights(lisi_graph)
         iso, iso_labels = isolated_labels(X, labels.codes, batch.codes, sample_size=sample, seed=seed)
         kmeans = nmi_ari_cluster_labels_kmeans(X, labels.codes, seed=seed)

@@ -7,9 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pytest_scbench.tasks.batch_integration import BatchIntegration
 from pytest_scbench.tasks.clustering import Clustering
 from pytest_scbench.tasks.common import POSITIVE_JITTER, between_controls, positive_control_embeddings
+from pytest_scbench.tasks.embedding import Embedding
 from pytest_scbench.tasks.label_prediction import LabelPrediction
+from pytest_scbench.tasks.scib import Scib
 
 from .conftest import inputs_for
 from .helpers import blobs, make_dataset
@@ -45,8 +48,17 @@ def test_scaling_takes_the_better_positive_and_is_none_without_a_span() -> None:
     assert scaled == {"a": pytest.approx(0.5), "flat": None, "mse": pytest.approx(0.5)}
 
 
-@pytest.mark.parametrize("task_cls", [Clustering, LabelPrediction])
-def test_tasks_report_both_controls_and_scaled_scores(task_cls) -> None:
+@pytest.mark.parametrize(
+    ("task_cls", "key"),
+    [
+        (Clustering, "ari"),
+        (Embedding, "asw_label"),
+        (LabelPrediction, "mean_accuracy"),
+        (BatchIntegration, "graph_connectivity"),
+        (Scib, "graph_connectivity"),
+    ],
+)
+def test_tasks_report_both_controls_and_scaled_scores(task_cls, key: str) -> None:
     adata, X = blobs(n_cells=400, n_labels=4, n_batches=2, separation=3.0, seed=2)
     dataset = make_dataset(adata, label_key="cell_type", batch_key="batch")
     result = task_cls().run(inputs_for(dataset, X))
@@ -54,7 +66,6 @@ def test_tasks_report_both_controls_and_scaled_scores(task_cls) -> None:
     assert set(positive) == {"positive", "positive_jitter"}
     scaled = result.details["scaled_between_controls"]
     assert set(scaled) == set(result.metrics)
-    key = "ari" if task_cls is Clustering else "mean_accuracy"
     # the labels themselves score perfectly, a random embedding at chance, the model between
     assert max(p[key] for p in positive.values()) == pytest.approx(1.0, abs=0.02)
     assert result.controls[key] < result.metrics[key].value
