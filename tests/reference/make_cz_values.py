@@ -4,11 +4,12 @@ Run in an environment with cz-benchmarks 0.15.1 installed (its pins clash with t
 project's, so not in the test environment), from the repository root::
 
     python3 -m venv /work/venv-cz
-    /work/venv-cz/bin/pip install cz-benchmarks==0.15.1 'scipy<1.17'
+    /work/venv-cz/bin/pip install cz-benchmarks==0.15.1 'scipy<1.17' 'pynndescent<0.7'
     /work/venv-cz/bin/python tests/reference/make_cz_values.py
 
-(``scipy<1.17``: scanpy 1.11.5's neighbour graph, which cz-benchmarks' clustering
-uses, fails with scipy 1.17.) The tests in ``test_cz_agreement.py`` compare our values
+(scanpy 1.11.5's neighbour graph, which cz-benchmarks' clustering uses, calls
+``getnnz``, which scipy 1.17 removed; above 8,191 cells it also fails on the sparse array
+that pynndescent 0.7's transformer returns, hence both caps.) The tests in ``test_cz_agreement.py`` compare our values
 with the stored ones; the JSON records the versions that computed them.
 """
 
