@@ -20,17 +20,39 @@ def _squared_distances(X: np.ndarray, C: np.ndarray, sq: np.ndarray) -> np.ndarr
     return np.maximum(d, 0, out=d)
 
 
-def _plus_plus(X: np.ndarray, k: int, sq: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Greedy k-means++ seeding (Arthur and Vassilvitskii 2007; ``2 + ln k`` trials per step)."""
+def _squared_to(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Squared distances (len(C), n) as scib-metrics' seeding has them: ``square(sqrt(sum((x - c)^2)))``."""
+    out = np.empty((C.shape[0], X.shape[0]), dtype=np.float32)
+    for i, c in enumerate(C):
+        diff = X - c
+        out[i] = np.square(np.sqrt(np.einsum("ij,ij->i", diff, diff)))
+    return out
+
+
+def _plus_plus(X: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """scib-metrics' greedy k-means++ seeding, drawing JAX's random numbers from ``PRNGKey(seed)``.
+
+    The same draws in the same order as ``scib_metrics.utils.KMeans(seed=seed)`` with one
+    initialisation (``_initialize_plus_plus``): the first centre uniformly, then at each
+    step ``2 + ln k`` candidates with probability proportional to the squared distance to
+    the nearest centre, keeping the one that lowers the potential most. Only the
+    generator's draws come from JAX (a dependency of scib-metrics, so always installed):
+    the same seed gives scib-metrics' centres (up to float32 ties in the probabilities).
+    """
+    import jax
+
     n = X.shape[0]
+    key = jax.random.split(jax.random.PRNGKey(seed), 1)[0]  # KMeans: split(seed, n_init)
+    key, sub = jax.random.split(key)
+    centres = [int(np.asarray(jax.random.choice(sub, n, (1,), replace=False))[0])]
+    closest = _squared_to(X, X[centres])[0]
     trials = 2 + int(np.log(k))
-    centres = [int(rng.integers(n))]
-    closest = _squared_distances(X, X[centres], sq)[:, 0]
     for _ in range(k - 1):
-        total = closest.sum()
-        p = closest / total if total > 0 else np.full(n, 1.0 / n)
-        candidates = rng.choice(n, size=min(trials, int((p > 0).sum()) or 1), replace=False, p=p)
-        d = np.minimum(closest[None, :], _squared_distances(X, X[candidates], sq).T)
+        total = closest.sum(dtype=np.float32)
+        p = closest / total if total > 0 else np.full(n, 1.0 / n, dtype=np.float32)
+        key, sub = jax.random.split(key)
+        candidates = np.asarray(jax.random.choice(sub, n, (trials,), replace=False, p=p))
+        d = np.minimum(closest[None, :], _squared_to(X, X[candidates]))
         best = int(np.argmin(d.sum(axis=1)))
         centres.append(int(candidates[best]))
         closest = d[best]
@@ -41,7 +63,7 @@ def initial_centres(X: np.ndarray, n_clusters: int, seed: int = 0) -> np.ndarray
     """The k-means++ centres :func:`kmeans_labels` starts from, in X's mean-centred coordinates."""
     X = np.asarray(X, dtype=np.float32)
     X = X - X.mean(axis=0)
-    return _plus_plus(X, n_clusters, np.einsum("ij,ij->i", X, X), np.random.default_rng(seed))
+    return _plus_plus(X, n_clusters, seed)
 
 
 def kmeans_labels(
@@ -59,16 +81,17 @@ def kmeans_labels(
     ``max_iter`` (300) have run and the inertia changed by at most ``tol`` x the mean
     feature variance (here also stopped as soon as the assignment is a fixed point,
     which changes nothing); an empty cluster's centre is the data mean, as there.
-    The seeding draws from ``numpy.random.default_rng(seed)`` where scib-metrics draws
-    from JAX's generator, so one seed gives another clustering than scib-metrics' seed.
-    ``init``: start from these centres (mean-centred coordinates) instead.
+    The seeding (:func:`initial_centres`) draws JAX's random numbers as scib-metrics
+    does, so seed ``s`` gives the clusters of ``scib_metrics.utils.KMeans(seed=s)``, and
+    seed 0 those its Benchmarker reports. ``init``: start from these centres
+    (mean-centred coordinates) instead.
     """
     X = np.asarray(X, dtype=np.float32)
     X = X - X.mean(axis=0)
     sq = np.einsum("ij,ij->i", X, X)
     threshold = float(np.var(X, axis=0).mean()) * tol
     if init is None:
-        centres = _plus_plus(X, n_clusters, sq, np.random.default_rng(seed))
+        centres = _plus_plus(X, n_clusters, seed)
     else:
         centres = np.array(init, dtype=np.float32)
     assigned = None
@@ -95,8 +118,8 @@ def nmi_ari_cluster_labels_kmeans(X: np.ndarray, labels: np.ndarray, seed: int =
 
     Definition (:func:`scib_metrics.nmi_ari_cluster_labels_kmeans`, scib-metrics 0.5.10):
     :func:`kmeans_labels` with as many clusters as labels, then arithmetic-mean NMI and
-    ARI (scikit-learn's definitions). A seeded metric: the value depends on the seeding,
-    and our seed ``s`` is not scib-metrics' seed ``s`` (see :func:`kmeans_labels`).
+    ARI (scikit-learn's definitions). A seeded metric: seed ``s`` gives scib-metrics'
+    value with ``KMeans(seed=s)``; its function always uses seed 0 (see :func:`kmeans_labels`).
 
     Returns
     -------
