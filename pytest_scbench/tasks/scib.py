@@ -191,14 +191,15 @@ class Scib(Task):
         if self.params["controls"]:
             rows = control_rows(labels.codes, self.params["control_max_cells"], inputs.seed)
             Xc = control_embedding((rows.size, X.shape[1]), inputs.seed)
-            codes = labels.take(rows)
+            codes, control_batch = labels.take(rows), batch.take(rows)
+            control_pre = None if X_pre is None else X_pre[rows]
             controls, _ = self.score(
                 Xc,
-                None if X_pre is None else X_pre[rows],
+                control_pre,
                 control_graph(Xc, KBET_NEIGHBORS, inputs.seed),
                 neighbourhoods(inputs, Xc, LISI_NEIGHBORS, codes.codes, sample_cells, control=True),
                 codes,
-                batch.take(rows),
+                control_batch,
                 inputs.seed,
                 None,
             )
@@ -207,8 +208,7 @@ class Scib(Task):
             def score_positive(kind: str, Xp: np.ndarray) -> dict[str, float]:
                 # at most control_max_cells cells: one exact graph serves every neighbourhood
                 knn_p = control_graph(Xp, max(KBET_NEIGHBORS, LISI_NEIGHBORS), inputs.seed, kind)
-                pre = None if X_pre is None else X_pre[rows]
-                values, _ = self.score(Xp, pre, knn_p, knn_p, codes, batch.take(rows), inputs.seed, None)
+                values, _ = self.score(Xp, control_pre, knn_p, knn_p, codes, control_batch, inputs.seed, None)
                 return {name: value for name, value in values.items() if name in scores}
 
             positive = positive_controls(codes.codes, inputs.seed, score_positive)
