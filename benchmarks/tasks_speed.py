@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -147,9 +148,14 @@ def worker_exact(data: Path, seed: int) -> dict:
     return worker_ours(data, seed)
 
 
-def worker_ours(data: Path, seed: int, tasks_run: tuple[str, ...] = (), controls: bool = False) -> dict:
-    """Our tasks (default: the standard four) with their default parameters."""
-    t0 = time.perf_counter()
+#: The items' details the table reports: how each metric was computed at this size.
+DETAILS = ("knn_graph", "exact", "n_cells", "approximation", "kbet_standard_error")
+
+
+def precomputed_inputs(data: Path, seed: int):  # noqa: ANN201
+    """TaskInputs of a data set holding only ``obs`` (cell type, batch) and ``obsm["X_pca"]``
+    (``X_pre``), and a precomputed model returning ``X``: the file a user scores an
+    embedding with."""
     import numpy as np
     import pandas as pd
     from anndata import AnnData
@@ -157,10 +163,8 @@ def worker_ours(data: Path, seed: int, tasks_run: tuple[str, ...] = (), controls
     from pytest_scbench.datasets.base import DatasetKeys, DatasetSpec
     from pytest_scbench.models.base import ModelAdapter, RunContext
     from pytest_scbench.outputs import Outputs, OutputStore
-    from pytest_scbench.registry import tasks
     from pytest_scbench.tasks.base import TaskInputs
 
-    forest = ForestClock()
     arrays = np.load(data)
     X = arrays["X"]
     n = X.shape[0]
@@ -185,15 +189,25 @@ def worker_ours(data: Path, seed: int, tasks_run: tuple[str, ...] = (), controls
                        loader=lambda _: adata, fingerprint=f"synthetic-{n}")
     dataset = spec.load(Path("."))
     outputs = Outputs(Precomputed(), dataset, RunContext(seed=seed), OutputStore(None))
-    inputs = TaskInputs(dataset, outputs, seed, item="bench[precomputed-synthetic]")
+    return TaskInputs(dataset, outputs, seed, item="bench[precomputed-synthetic]")
+
+
+def worker_ours(data: Path, seed: int, tasks_run: tuple[str, ...] = (), controls: bool = False) -> dict:
+    """Our tasks (default: the standard four) with their default parameters."""
+    t0 = time.perf_counter()
+    from pytest_scbench.registry import tasks
+
+    forest = ForestClock()
+    inputs = precomputed_inputs(data, seed)
     t1 = time.perf_counter()
     metrics, seconds, details = {}, {}, {}
     for name in tasks_run or ("clustering", "embedding", "label_prediction", "batch_integration"):
         start = time.perf_counter()
         result = tasks.get(name)(controls=controls).run(inputs)
         seconds[name] = time.perf_counter() - start
+        print(f"{name}: {seconds[name]:.1f} s", file=sys.stderr, flush=True)  # shown if a later task times out
         metrics.update({f"{name}.{k}": v.value for k, v in result.metrics.items()})
-        details[name] = {k: v for k, v in result.details.items() if k in ("knn_graph", "exact", "n_cells")}
+        details[name] = {k: v for k, v in result.details.items() if k in DETAILS}
     return {"import_s": t1 - t0, "task_s": time.perf_counter() - t1, "per_task_s": seconds,
             "forest_s": forest.seconds, "metrics": metrics, "details": details}
 
@@ -323,7 +337,9 @@ def run_contender(name: str, python: str, data: Path, seed: int, timeout: float)
             if time.perf_counter() > deadline:
                 proc.kill()
                 pid, status, usage = os.wait4(proc.pid, 0)
-                return {"error": f"timed out after {timeout:.0f} s", "wall_s": timeout}
+                err.seek(0)
+                done = ", ".join(line for line in err.read().splitlines() if re.fullmatch(r"\w+: [\d.]+ s", line))
+                return {"error": f"timed out after {timeout:.0f} s (finished: {done or 'none'})", "wall_s": timeout}
             time.sleep(0.05)
         wall = time.perf_counter() - start
         out.seek(0)
@@ -436,6 +452,10 @@ def print_table(args: argparse.Namespace, results: dict) -> None:
         print(f"{name:<14} {r['wall_s']:8.1f} {r['task_s']:8.1f} {forest} {r['peak_mb']:8.0f}  {per_task}")
         for task, message in (r.get("errors") or {}).items():
             print(f"{'':14} {task} failed: {message}")
+        for task, details in (r.get("details") or {}).items():
+            shown = {k: v for k, v in details.items() if k != "approximation" and not (k == "exact" and v)}
+            if shown:
+                print(f"{'':14} {task}: {json.dumps(shown)}")
     for peer, (ours_name, shared) in COMPARISONS.items():
         ours, theirs = results.get(ours_name), results.get(peer)
         if not ours or not theirs or "error" in ours or "error" in theirs:

@@ -34,6 +34,9 @@ import numpy as np
 
 #: Candidates beyond k that the float32 ranking passes to the float64 re-ranking.
 EXTRA_CANDIDATES = 8
+#: Smaller graphs read off the searched one whose recall is reported too: clustering's
+#: and graph connectivity's 15 neighbours.
+RECALL_VIEWS = (15,)
 #: Share of the true neighbours (the cell itself excluded) the IVF search must find on
 #: the recall sample before it searches every cell.
 IVF_RECALL_TARGET = 0.96
@@ -148,6 +151,8 @@ class SearchReport:
     n_lists: int
     nprobe: int
     seed: int
+    #: Recall of the views with fewer neighbours, ``(k, recall)``, measured the same way.
+    recall_at: tuple[tuple[int, float], ...] = ()
 
     def as_dict(self) -> dict[str, float | int | str]:
         """JSON-able form for a task's ``details``."""
@@ -159,6 +164,7 @@ class SearchReport:
             "n_lists": self.n_lists,
             "nprobe": self.nprobe,
             "seed": self.seed,
+            **{f"recall_at_{k}": round(r, 5) for k, r in self.recall_at},
         }
 
 
@@ -211,5 +217,6 @@ def ivf_knn(
         probe *= 2
     indices, distances = search(X)
     measured = recall(indices[rows], truth, rows)
-    report = SearchReport("ivf", k, measured, int(rows.size), lists, int(index.nprobe), int(seed))
+    views = tuple((v, recall(indices[rows, :v], truth[:, :v], rows)) for v in RECALL_VIEWS if v < k)
+    report = SearchReport("ivf", k, measured, int(rows.size), lists, int(index.nprobe), int(seed), views)
     return indices, distances, report

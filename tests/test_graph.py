@@ -7,7 +7,7 @@ import pytest
 from scipy.sparse import coo_matrix
 from umap.umap_ import fuzzy_simplicial_set
 
-from pytest_scbench.graph import PREFETCH_K, GraphCache, compute_knn, sampled_knn, umap_connectivities
+from pytest_scbench.graph import APPROXIMATE_PREFETCH_K, PREFETCH_K, GraphCache, compute_knn, sampled_knn, umap_connectivities
 
 
 def _points(n: int = 300, d: int = 5, seed: int = 0) -> np.ndarray:
@@ -92,7 +92,9 @@ def test_auto_is_exact_up_to_the_limit_then_ivf(monkeypatch: pytest.MonkeyPatch)
     assert compute_knn(_points(500), 5).method == "exact"
     assert compute_knn(_points(501), 5).method == "ivf"
     cache = GraphCache()
-    assert cache.get("big", _points(600), 15).k == 15  # no prefetch above the limit
+    big = cache.get("big", _points(600), 15)  # above the limit: kBET's 50 neighbours, once
+    assert big.k == 15 and cache.get("big", _points(600), APPROXIMATE_PREFETCH_K).k == APPROXIMATE_PREFETCH_K
+    assert cache.searches[("big", 0)] == 1
     assert cache.get("small", _points(400), 15).k == 15
     assert cache.get("small", _points(400), 90).k == 90 and cache.searches[("small", 0)] == 1
 

@@ -11,7 +11,7 @@ from .classification import ClassificationScores, classification_scores, macro_a
 from .clustering import adjusted_rand_index, normalized_mutual_info
 from .encoding import encode
 from .expression import jaccard, mae, mse, pearson, top_k
-from .kbet import kbet_per_label
+from .kbet import KbetScore, cells_tested_per_label, kbet_per_label
 from .kmeans import nmi_ari_cluster_labels_kmeans
 from .neighborhood import (
     clisi,
@@ -29,12 +29,14 @@ from .value import HIGHER, LOWER, Direction, MetricValue, higher, lower
 
 __all__ = [
     "HIGHER",
+    "KbetScore",
     "LOWER",
     "ClassificationScores",
     "Direction",
     "MetricValue",
     "adjusted_rand_index",
     "bras",
+    "cells_tested_per_label",
     "classification_scores",
     "clisi",
     "encode",

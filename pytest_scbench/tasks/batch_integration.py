@@ -17,7 +17,7 @@ from ..metrics import (
     lisi_weights,
     silhouette_batch,
 )
-from ..metrics.kbet import KBET_NEIGHBORS
+from ..metrics.kbet import KBET_NEIGHBORS, cells_tested_per_label
 from ..metrics.neighborhood import ENTROPY_NEIGHBORS
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
@@ -32,6 +32,7 @@ from .common import (
     encoded,
     fail,
     graph,
+    kbet_details,
     neighbourhoods,
     positive_controls,
     require_groups,
@@ -57,7 +58,9 @@ class BatchIntegration(Task):
     * ``kbet``: scib-metrics' ``kbet_per_label`` on the shared 50-NN graph (UMAP
       connectivities, a diffusion map per label, scib's ``k0`` rule, alpha 0.05;
       :func:`~pytest_scbench.metrics.kbet_per_label`); omitted when no label has 10
-      cells in two batches, with the reason in ``details``;
+      cells in two batches, with the reason in ``details``; above ``max_cells`` cells,
+      ``sample_cells`` tested cells shared equally between the labels (an unbiased
+      estimate, its standard error in ``details["kbet_standard_error"]``);
     * ``graph_connectivity``: per-label largest connected fraction of the 15-NN graph;
     * ``clisi``: scaled median cLISI on 90 neighbours (bio conservation).
 
@@ -147,27 +150,25 @@ class BatchIntegration(Task):
         """
         lisi_graph = near.with_k(self.params["lisi_neighbors"])
         weights = lisi_weights(lisi_graph)  # shared by iLISI and cLISI
-        kbet, kbet_labels = kbet_per_label(
-            knn.with_k(KBET_NEIGHBORS), labels.codes, batch.codes, alpha=self.params["kbet_alpha"]
+        sample = None if X.shape[0] <= self.params["max_cells"] else self.params["sample_cells"]
+        kbet = kbet_per_label(
+            knn.with_k(KBET_NEIGHBORS),
+            labels.codes,
+            batch.codes,
+            alpha=self.params["kbet_alpha"],
+            max_tested=cells_tested_per_label(sample, labels.n),
+            seed=seed,
         )
         scores = {
             "entropy_per_cell": entropy_per_cell(near.with_k(self.params["entropy_neighbors"]), batch.codes),
-            "silhouette_batch": silhouette_batch(
-                X,
-                labels.codes,
-                batch.codes,
-                sample_size=None if X.shape[0] <= self.params["max_cells"] else self.params["sample_cells"],
-                seed=seed,
-            ),
+            "silhouette_batch": silhouette_batch(X, labels.codes, batch.codes, sample_size=sample, seed=seed),
             "ilisi": ilisi(lisi_graph, batch.codes, weights=weights),
             "graph_connectivity": graph_connectivity(knn.with_k(self.params["connectivity_neighbors"]), labels.codes),
             "clisi": clisi(lisi_graph, labels.codes, weights=weights),
         }
-        details: dict[str, Any] = {
-            "kbet_per_label": {str(labels.categories[int(code)]): rate for code, rate in kbet_labels.items()},
-        }
-        if np.isnan(kbet):
+        details: dict[str, Any] = kbet_details(kbet, labels.categories)
+        if np.isnan(kbet.score):
             details["kbet_undefined"] = "no label has at least 10 cells in two or more batches"
         else:
-            scores["kbet"] = kbet
+            scores["kbet"] = kbet.score
         return scores, details

@@ -19,6 +19,7 @@ import pandas as pd
 from .. import graph as _graph
 from ..errors import ModelError, TaskError
 from ..graph import KnnGraph, sampled_knn, shared_graph
+from ..metrics.kbet import KbetScore
 from ..metrics.silhouette import stratified_rows
 from .base import TaskInputs
 
@@ -287,3 +288,16 @@ def control_details(
         "positive_controls": positive,
         "scaled_between_controls": between_controls(metrics, negative, positive, lower_is_better),
     }
+
+
+
+def kbet_details(result: KbetScore, categories: np.ndarray) -> dict[str, object]:
+    """kBET's rate per label for ``details``, with the cells tested and the sampling error
+    when the tested cells were sampled."""
+    details: dict[str, object] = {
+        "kbet_per_label": {str(categories[int(code)]): rate for code, rate in result.rates.items()}
+    }
+    if result.sampled:
+        details["kbet_tested_cells"] = {str(categories[int(code)]): n for code, n in result.tested.items()}
+        details["kbet_standard_error"] = result.standard_error
+    return details

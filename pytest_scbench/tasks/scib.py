@@ -25,7 +25,7 @@ from ..metrics import (
     pcr_comparison,
     silhouette_label,
 )
-from ..metrics.kbet import KBET_NEIGHBORS
+from ..metrics.kbet import KBET_NEIGHBORS, cells_tested_per_label
 from ..registry import register_task
 from .base import Task, TaskInputs, TaskResult
 from .common import (
@@ -38,6 +38,7 @@ from .common import (
     embedding,
     encoded,
     graph,
+    kbet_details,
     neighbourhoods,
     positive_controls,
     require_groups,
@@ -127,8 +128,10 @@ class Scib(Task):
     Every metric is exact up to ``max_cells`` (100,000) cells; above, the silhouettes
     (isolated labels, silhouette label, BRAS) are computed for a seeded label-stratified
     sample of ``sample_cells`` (20,000) cells against all cells, LISI averages over the
-    exact neighbourhoods of such a sample, and kBET and graph connectivity use the
-    approximate (HNSW) shared graph; ``details["exact"]`` says which, and
+    exact neighbourhoods of such a sample, kBET tests ``sample_cells`` cells shared
+    equally between the labels (standard error in ``details["kbet_standard_error"]``),
+    and kBET and graph connectivity use the approximate (IVF) shared graph;
+    ``details["exact"]`` says which, and
     ``details["approximation"]`` what was approximated.
 
     Neighbours are exact where the Benchmarker's are pynndescent's (approximate); on
@@ -175,7 +178,8 @@ class Scib(Task):
             details["approximation"] = (
                 f"silhouettes of {sample_cells} sampled cells against all cells (at 1,000,000 cells the "
                 "label silhouette moved by 0.0002); LISI on the exact neighbourhoods of such a sample; "
-                "kBET and graph connectivity on the HNSW graph"
+                f"kBET testing {sample_cells} cells shared between the labels (kbet_standard_error); "
+                "kBET and graph connectivity on the IVF graph (knn_graph: its recall)"
             )
         X_pre = None
         if self.params["pcr_comparison"]:
@@ -238,7 +242,10 @@ class Scib(Task):
         weights = lisi_weights(lisi_graph)
         iso, iso_labels = isolated_labels(X, labels.codes, batch.codes, sample_size=sample, seed=seed)
         kmeans = nmi_ari_cluster_labels_kmeans(X, labels.codes, seed=seed)
-        kbet, kbet_labels = kbet_per_label(knn.with_k(KBET_NEIGHBORS), labels.codes, batch.codes)
+        kbet = kbet_per_label(
+            knn.with_k(KBET_NEIGHBORS), labels.codes, batch.codes,
+            max_tested=cells_tested_per_label(sample, labels.n), seed=seed,
+        )
         scores = {
             "isolated_labels": iso,
             "kmeans_nmi": kmeans["nmi"],
@@ -247,7 +254,7 @@ class Scib(Task):
             "clisi": clisi(lisi_graph, labels.codes, weights=weights),
             "bras": bras(X, labels.codes, batch.codes, sample_size=sample, seed=seed),
             "ilisi": ilisi(lisi_graph, batch.codes, weights=weights),
-            "kbet": kbet,
+            "kbet": kbet.score,
             "graph_connectivity": graph_connectivity(knn.with_k(15), labels.codes),
         }
         if X_pre is not None:
@@ -259,7 +266,7 @@ class Scib(Task):
         names = labels.categories
         details = {
             "isolated_labels": [str(names[int(code)]) for code in iso_labels],
-            "kbet_per_label": {str(names[int(code)]): rate for code, rate in kbet_labels.items()},
+            **kbet_details(kbet, names),
             "graph": knn.method,
         }
         return scores, details

@@ -75,11 +75,16 @@ def test_control_on_a_stratified_subset(noisy) -> None:
     assert a.controls["knn_accuracy"] < a.metrics["knn_accuracy"].value
 
 
-def test_max_cells_scores_a_stratified_subset(noisy) -> None:
+def test_above_max_cells_a_stratified_subset_is_scored(noisy) -> None:
     dataset, X = noisy
-    result = LabelPrediction(classifiers=["knn"], max_cells=100, controls=False).run(inputs_for(dataset, X))
+    every = LabelPrediction(classifiers=["knn"], controls=False).run(inputs_for(dataset, X))
+    assert every.details["exact"] and every.details["n_cells"] == 240 and "approximation" not in every.details
+    task = LabelPrediction(classifiers=["knn"], max_cells=200, sample_cells=100, controls=False)
+    result = task.run(inputs_for(dataset, X))
     assert result.details["n_cells"] == 99  # 33 of each of the 3 classes of 80
+    assert not result.details["exact"] and "subset" in result.details["approximation"]
     assert 0 <= result.metrics["knn_accuracy"].value <= 1
+    assert task.run(inputs_for(dataset, X)).metrics == result.metrics  # seeded
 
 
 def test_forest_bootstrap_cap(noisy) -> None:
