@@ -28,6 +28,8 @@ for any number of threads and from run to run.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,12 +63,15 @@ def refine(X: np.ndarray, queries: np.ndarray, candidates: np.ndarray, k: int) -
     """The ``k`` nearest of each query's candidate rows, by float64 distance, then index.
 
     ``candidates`` is (n_queries, c) with c >= k; entries < 0 (faiss' "not found") are
-    ignored. Returns (int64 indices, float32 distances), each (n_queries, k).
+    ignored. Returns (int64 indices, float32 distances), each (n_queries, k). Blocks of
+    queries are re-ranked on every core (NumPy releases the GIL in these operations);
+    each block's result depends on that block only, so the thread count changes nothing.
     """
     nq, c = candidates.shape
     indices = np.empty((nq, k), dtype=np.int64)
     distances = np.empty((nq, k), dtype=np.float32)
-    for start in range(0, nq, _QUERY_BLOCK):
+
+    def block(start: int) -> None:
         cand = candidates[start : start + _QUERY_BLOCK].astype(np.int64)
         q = queries[start : start + _QUERY_BLOCK].astype(np.float64)
         missing = cand < 0
@@ -81,6 +86,15 @@ def refine(X: np.ndarray, queries: np.ndarray, candidates: np.ndarray, k: int) -
         order = np.argsort(d, axis=1, kind="stable")[:, :k]
         indices[start : start + cand.shape[0]] = np.take_along_axis(cand, order, 1)
         distances[start : start + cand.shape[0]] = np.take_along_axis(d, order, 1)
+
+    starts = range(0, nq, _QUERY_BLOCK)
+    workers = min(len(starts), os.cpu_count() or 1)
+    if workers <= 1:
+        for start in starts:
+            block(start)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(block, starts))
     return indices, distances
 
 

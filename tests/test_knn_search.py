@@ -55,6 +55,19 @@ def test_refine_orders_by_distance_then_index(seed: int, k: int) -> None:
         np.testing.assert_allclose(dist, np.sort(d)[:k], rtol=1e-6)
 
 
+def test_refine_gives_the_same_in_blocks_on_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    X = rng.integers(-2, 3, size=(300, 4)).astype(np.float32)  # many exact ties
+    candidates = np.stack([rng.permutation(300)[:20] for _ in range(250)])
+    candidates[::9, -3:] = -1  # faiss' "not found"
+    whole = knn_search.refine(X, X[:250], candidates, 12)
+    monkeypatch.setattr(knn_search, "_QUERY_BLOCK", 7)  # 36 blocks over the cores
+    monkeypatch.setattr(knn_search.os, "cpu_count", lambda: 4)
+    blocked = knn_search.refine(X, X[:250], candidates, 12)
+    np.testing.assert_array_equal(blocked[0], whole[0])
+    np.testing.assert_array_equal(blocked[1], whole[1])
+
+
 def test_ivf_reaches_the_recall_target_and_reports_it_truthfully() -> None:
     X = _clustered(8_000, seed=1)
     indices, distances, report = knn_search.ivf_knn(X, 15, seed=3)
