@@ -151,7 +151,7 @@ def kbet_per_label(
     verdict is the one the full computation gives it, so the label's rate is an unbiased
     estimate, and ``standard_error`` is its sampling error (binomial, finite population).
     The exact search of every cell's neighbours in the diffusion map costs
-    ``sum(label size ** 2)`` distances: 10 minutes at 1,000,000 cells on 2 cores.
+    ``sum(label size ** 2)`` distances: more than 25 minutes at 1,000,000 cells on 2 cores.
 
     The definition is sensitive to rounding: on a realistic 1,770-cell embedding,
     ``X - mean + mean`` in float32 (the same neighbours, distances moved by 1e-6) moved

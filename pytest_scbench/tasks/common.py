@@ -290,7 +290,6 @@ def control_details(
     }
 
 
-
 def kbet_details(result: KbetScore, categories: np.ndarray) -> dict[str, object]:
     """kBET's rate per label for ``details``, with the cells tested and the sampling error
     when the tested cells were sampled."""
