@@ -39,7 +39,7 @@ from .base import ModelAdapter, RunContext
 from .cells import CellSource, H5CSRSource, MatrixSource
 from .mean import observed_gene_means
 from .precomputed import file_sha256
-from .torchutil import load_state, require_torch, torch_device
+from .torchutil import load_state, one_cpu_thread, require_torch, torch_device
 
 if TYPE_CHECKING:
     from .sclm_net import SCLMConfig, SCLMNet
@@ -165,7 +165,9 @@ class SCLM(ModelAdapter):
         torch.manual_seed(config.seed)
         net = SCLMNet(len(genes), config)
         gene_map = np.arange(2, len(genes) + 2, dtype=np.int64)
-        self.losses = train(net, TokenDataset(source, gene_map, config), torch_device(ctx, self.name))
+        device = torch_device(ctx, self.name)
+        with one_cpu_thread(device):
+            self.losses = train(net, TokenDataset(source, gene_map, config), device)
         net.cpu()
         if self.params["save_path"]:
             self.save(net, genes, Path(self.params["save_path"]), config)
@@ -236,14 +238,9 @@ class SCLM(ModelAdapter):
         source = source_of(dataset.adata)
         net, vocab = self._network(f"data:{dataset.fingerprint}", source, ctx)
         gene_map = self._gene_map(source.gene_names, vocab, dataset.name)
-        return embed(
-            net,
-            source,
-            gene_map,
-            self.config(ctx),
-            torch_device(ctx, self.name),
-            self.resolved_batch_size(ctx),
-        )
+        device = torch_device(ctx, self.name)
+        with one_cpu_thread(device):
+            return embed(net, source, gene_map, self.config(ctx), device, self.resolved_batch_size(ctx))
 
     def reconstruct(self, dataset: Dataset, masked: AnnData, ctx: RunContext) -> np.ndarray:
         require_torch(self.name)
@@ -253,16 +250,18 @@ class SCLM(ModelAdapter):
         masked_id = f"masked:{dataset.fingerprint}:{_content_id(masked)}"
         net, vocab = self._network(masked_id, source, ctx)
         gene_map = self._gene_map(masked.var_names, vocab, dataset.name)
-        return reconstruct(
-            net,
-            masked.X,
-            gene_map,
-            self.config(ctx),
-            torch_device(ctx, self.name),
-            self.resolved_batch_size(ctx),
-            ctx.seed,
-            observed_gene_means(masked.X),
-        )
+        device = torch_device(ctx, self.name)
+        with one_cpu_thread(device):
+            return reconstruct(
+                net,
+                masked.X,
+                gene_map,
+                self.config(ctx),
+                device,
+                self.resolved_batch_size(ctx),
+                ctx.seed,
+                observed_gene_means(masked.X),
+            )
 
     def _gene_map(self, names: Any, vocab: dict[str, int], dataset: str) -> np.ndarray:
         gene_map = np.asarray([vocab.get(str(g), -1) for g in names], dtype=np.int64)

@@ -81,6 +81,22 @@ def test_sclm_trains_deterministically_and_embeds(cells, ctx) -> None:
     assert mean_pooled.shape == (300, 32) and not np.allclose(mean_pooled, emb)
 
 
+def test_sclm_is_the_same_network_whatever_torch_threads_the_process_has(cells, ctx) -> None:
+    before = torch.get_num_threads()
+    try:
+        embeddings = []
+        for threads in (1, 2, 4):
+            torch.set_num_threads(threads)
+            model = sclm()
+            embeddings.append(model.embed(cells, ctx))
+            assert torch.get_num_threads() == threads  # restored after training and inference
+            assert model.losses
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_array_equal(embeddings[0], embeddings[1])
+    np.testing.assert_array_equal(embeddings[0], embeddings[2])
+
+
 def test_sclm_learns_cell_identity(pbmc, ctx) -> None:
     from sklearn.model_selection import cross_val_score
     from sklearn.neighbors import KNeighborsClassifier
