@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from realistic import realistic  # noqa: E402
-from tasks_speed import make_data  # noqa: E402
+from tasks_speed import synthetic  # noqa: E402
 
 
 def main() -> None:
@@ -42,13 +41,7 @@ def main() -> None:
     from pytest_scbench.graph import compute_knn
     from pytest_scbench.metrics import cells_tested_per_label, kbet_per_label
 
-    if args.data == "realistic":
-        data = realistic(args.cells, seed=0)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            make_data(args.cells, 50, 10, 3, 0, Path(tmp) / "blobs.npz")
-            with np.load(Path(tmp) / "blobs.npz") as f:
-                data = {k: f[k] for k in f.files}
+    data = realistic(args.cells, seed=0) if args.data == "realistic" else synthetic(args.cells, seed=0)
     X, labels, batch = data["X"], data["labels"], data["batches"]
     start = time.perf_counter()
     graph = compute_knn(X, 50, seed=0)
