@@ -77,6 +77,15 @@ def record_then_move_every_baseline(project: pytest.Pytester) -> tuple[dict, dic
     return recorded, moved
 
 
+def signal_state(pid: int) -> str:
+    """The blocked and ignored signal masks of a process, for a failure message (Linux only)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "signal masks unknown"
+    return ", ".join(line for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+
+
 def test_ctrl_c_updates_no_baseline_and_reports_what_finished(flaky: pytest.Pytester) -> None:
     record_then_move_every_baseline(flaky)
     before = baseline_path(flaky).read_bytes()
@@ -87,13 +96,19 @@ def test_ctrl_c_updates_no_baseline_and_reports_what_finished(flaky: pytest.Pyte
     try:
         deadline = time.monotonic() + 300  # a loaded 2-core machine imports slowly
         while not (flaky.path / "sleeping").exists():  # the first item is done, the second sleeps
-            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before the slow item"
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the run ended or stalled before the slow item:\n{proc.communicate()[0]}")
             time.sleep(0.2)
+        signals = signal_state(proc.pid)
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=180)
+        try:
+            out, _ = proc.communicate(timeout=180)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail(f"Ctrl-C did not stop the run within 180 s ({signals}):\n{proc.communicate()[0]}")
     finally:
         proc.kill()
-    assert proc.returncode == pytest.ExitCode.INTERRUPTED, out
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, f"{signals}\n{out}"
     assert "KeyboardInterrupt" in out
     assert "the run was interrupted: no baseline was updated" in out
     assert baseline_path(flaky).read_bytes() == before
