@@ -78,7 +78,7 @@ def record_then_move_every_baseline(project: pytest.Pytester) -> tuple[dict, dic
 
 
 def signal_state(pid: int) -> str:
-    """The blocked and ignored signal masks of a process, for a failure message (Linux only)."""
+    """The blocked, ignored and caught signal masks of a process, for a failure message (Linux only)."""
     try:
         lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except OSError:
@@ -97,6 +97,7 @@ def test_ctrl_c_updates_no_baseline_and_reports_what_finished(flaky: pytest.Pyte
         deadline = time.monotonic() + 300  # a loaded 2-core machine imports slowly
         while not (flaky.path / "sleeping").exists():  # the first item is done, the second sleeps
             if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()  # a stalled run would keep communicate() waiting
                 pytest.fail(f"the run ended or stalled before the slow item:\n{proc.communicate()[0]}")
             time.sleep(0.2)
         signals = signal_state(proc.pid)
