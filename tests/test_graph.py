@@ -7,7 +7,14 @@ import pytest
 from scipy.sparse import coo_matrix
 from umap.umap_ import fuzzy_simplicial_set
 
-from pytest_scbench.graph import APPROXIMATE_PREFETCH_K, PREFETCH_K, GraphCache, compute_knn, sampled_knn, umap_connectivities
+from pytest_scbench.graph import (
+    APPROXIMATE_PREFETCH_K,
+    PREFETCH_K,
+    GraphCache,
+    compute_knn,
+    sampled_knn,
+    umap_connectivities,
+)
 
 
 def _points(n: int = 300, d: int = 5, seed: int = 0) -> np.ndarray:

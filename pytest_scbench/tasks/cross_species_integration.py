@@ -21,7 +21,7 @@ from .common import (
     neighbourhoods,
     require_groups,
 )
-from .label_prediction import CLASSIFIERS, fit_classifier, make_classifier
+from .label_prediction import CLASSIFIERS, classifier_threads, fit_classifier, make_classifier
 from .params import check_choices
 
 
@@ -160,11 +160,13 @@ class CrossSpeciesIntegration(Task):
         test = np.flatnonzero((species == b) & usable[labels])
         if np.unique(labels[train]).size < 2 or test.size == 0:
             return None
-        model = make_classifier(self.params["classifier"], seed)
-        fit_classifier(model, X[train], labels[train])
+        name = self.params["classifier"]
+        model = make_classifier(name, seed)
         n_classes = int(labels.max()) + 1
         proba = np.zeros((test.size, n_classes))
-        proba[:, model.classes_] = model.predict_proba(X[test])
+        with classifier_threads(name):
+            fit_classifier(model, X[train], labels[train])
+            proba[:, model.classes_] = model.predict_proba(X[test])
         y_pred = model.classes_[np.argmax(proba[:, model.classes_], axis=1)]
         s = classification_scores(labels[test], y_pred, proba, n_classes)
         return s.accuracy, s.macro_f1

@@ -64,6 +64,20 @@ def make_classifier(
     raise ValueError(f"unknown classifier {name!r}")
 
 
+def classifier_threads(name: str) -> contextlib.AbstractContextManager[object]:
+    """The BLAS threads a classifier fits and predicts with: one, except for the forest.
+
+    lbfgs stopped at 100 iterations lands elsewhere when BLAS sums in another order
+    (predicted probabilities moved by up to 0.36 between one and two BLAS threads on 20,000
+    cells), so logistic regression and kNN run on one BLAS thread and fit the same on every
+    machine; OpenBLAS' threads made these small products 3x slower, not faster. The forest
+    spreads its trees over every core itself and its trees do not depend on the count.
+    """
+    if name == "rf":
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def fit_classifier(model: ClassifierMixin, X: np.ndarray, y: np.ndarray) -> ClassifierMixin:
     """Fit ``model``, without scikit-learn's warning when lbfgs stops at ``max_iter``.
 
@@ -283,18 +297,12 @@ class LabelPrediction(Task):
     ) -> list[ClassificationScores]:
         """One classifier's scores on each fold.
 
-        The forest spreads its trees over every core itself. Logistic regression and kNN
-        run with BLAS on one thread: lbfgs stopped at 100 iterations lands elsewhere when
-        BLAS sums in another order (predicted probabilities moved by up to 0.36 between one
-        and two BLAS threads on 20,000 cells), so one thread makes the fit the same on every
-        machine, and OpenBLAS' threads made these small products 3x slower, not faster. The
-        folds run one after the other: ``warnings.catch_warnings`` (which keeps the
-        documented ConvergenceWarning quiet) is not thread-safe.
+        Threads as :func:`classifier_threads` says. The folds run one after the other:
+        ``warnings.catch_warnings`` (which keeps the documented ConvergenceWarning quiet)
+        is not thread-safe.
         """
-
-        one_thread = clf_name != "rf"
         scores = []
-        with threadpool_limits(limits=1, user_api="blas") if one_thread else contextlib.nullcontext():
+        with classifier_threads(clf_name):
             for train, test in folds:
                 cap = self.params["rf_max_samples"]
                 cap = None if cap is None else min(cap, train.size)

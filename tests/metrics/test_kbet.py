@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pytest_scbench.graph import compute_knn
-from pytest_scbench.metrics import kbet_per_label, cells_tested_per_label
+from pytest_scbench.metrics import cells_tested_per_label, kbet_per_label
 from tests.realistic import realistic
 
 

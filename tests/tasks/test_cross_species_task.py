@@ -67,3 +67,31 @@ def test_one_species_is_an_error() -> None:
 def test_sanitize() -> None:
     assert sanitize("Homo sapiens") == "homo_sapiens"
     assert sanitize("M. musculus (C57BL/6)") == "m_musculus_c57bl_6"
+
+
+def test_transfer_classifier_fits_and_predicts_on_one_blas_thread(monkeypatch) -> None:
+    """As in label prediction: lbfgs stopped at 100 iterations depends on BLAS' summation
+    order, so the transfer fit runs on one BLAS thread whatever the process allows."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from pytest_scbench.tasks import cross_species_integration as module
+
+    def blas_threads() -> int:
+        return max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+
+    seen: list[tuple[str, int]] = []
+    real = module.make_classifier
+
+    def spying(name: str, seed: int):
+        model = real(name, seed)
+        fit, predict_proba = model.fit, model.predict_proba
+        model.fit = lambda X, y: (seen.append(("fit", blas_threads())), fit(X, y))[1]
+        model.predict_proba = lambda X: (seen.append(("predict", blas_threads())), predict_proba(X))[1]
+        return model
+
+    monkeypatch.setattr(module, "make_classifier", spying)
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads() == 2
+        CrossSpeciesIntegration(controls=False).run(inputs_for(*_two_species(True)))
+    assert {step for step, _ in seen} == {"fit", "predict"}
+    assert {threads for _, threads in seen} == {1}
