@@ -19,7 +19,7 @@ A model developer's strongest claim is relative: "mine beats pca", "mine stays w
 Each (data set, task, metric) is one check and one test item,
 ``<suite>[expect-<model>-<beats|within>-<other>-<dataset>-<task>-<metric>]``, so ``-k``
 selects them like any item. The check reads the results of the items it compares; it
-never computes anything itself (expect_items.py explains the ordering, xdist included).
+never computes anything itself (plugin/expect_items.py explains the ordering, xdist included).
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def test_output_the_model_does_not_provide() -> None:
 
 
 def test_xdist_group_of_a_suite_item_is_its_model_and_dataset() -> None:
-    from pytest_scbench.scheduling import group_of
+    from pytest_scbench.plugin.scheduling import group_of
 
     assert group_of("suites/core.yaml::core[pca-pbmc68k-clustering]") == "suites/core.yaml::core[pca-pbmc68k]"
     assert group_of("suites/core.yaml::core[pca-pbmc68k-embedding]") == "suites/core.yaml::core[pca-pbmc68k]"

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pytest_scbench.cli import main
-from pytest_scbench.sharding import Shard, group_of, parse_shard, shard_of
+from pytest_scbench.plugin.sharding import Shard, group_of, parse_shard, shard_of
 
 from .conftest import read_json, write_suite
 

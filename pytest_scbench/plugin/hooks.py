@@ -13,19 +13,20 @@ from typing import Any
 
 import pytest
 
-from . import expect_items, finish, progress, sharding
+from .. import progress
+from ..device import DEVICE_CHOICES, valid_device_option
+from ..errors import BaselineError, ScbenchError
+from ..metrics import backend as metric_backend
+from ..results import CaseResult
+from . import expect_items, finish, sharding
 from .collected import collect_worker_output, record_selected, record_suites, share_worker_output
-from .device import DEVICE_CHOICES, valid_device_option
-from .errors import BaselineError, ScbenchError
 from .fixtures import scbench_dataset, scbench_device, scbench_model, scbench_outputs  # noqa: F401  (fixtures)
 from .items import RESULT_KEY, SESSION_KEY, BenchmarkItem, SuiteFile
-from .metrics import backend as metric_backend
 from .mlflow_log import DEFAULT_URI as DEFAULT_MLFLOW_URI
 from .mlflow_log import log_run, mlflow_missing
 from .progress_sink import configure_progress
 from .result_store import WORKERINPUT_KEY as RESULTS_DIR_KEY
 from .result_store import ResultStore
-from .results import CaseResult
 from .session import Options, ScbenchSession
 from .sharding import empty_shard, parse_shard
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager, nullcontext
 
 import pytest
 
-from . import progress
+from .. import progress
 
 
 def configure_progress(config: pytest.Config) -> progress.Sink:

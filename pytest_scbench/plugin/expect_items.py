@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from .errors import ScbenchError
-from .expectations import BASELINE, Check, evaluate, result_values
-from .results import CaseResult
+from ..errors import ScbenchError
+from ..expectations import BASELINE, Check, evaluate, result_values
+from ..results import CaseResult
 from .session import ScbenchSession
 
 

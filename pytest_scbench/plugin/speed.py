@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from .device import unavailable_reason
-from .models.base import RunContext
+from ..device import unavailable_reason
+from ..models.base import RunContext
+from ..suite import DatasetEntry, ModelEntry, Suite
 from .session import ScbenchSession
-from .suite import DatasetEntry, ModelEntry, Suite
 
 THROUGHPUT = "throughput"
 ROUNDS = 3

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from .baselines import BaselineEntry, Changes, update_file
-from .errors import BaselineError
-from .limits import is_finite_number
-from .report.environment import environment
-from .report.json_report import build_report, write_report
-from .report.pages import write_pages
-from .report.text import summary_grids
-from .results import CaseResult
+from ..baselines import BaselineEntry, Changes, update_file
+from ..errors import BaselineError
+from ..limits import is_finite_number
+from ..report.environment import environment
+from ..report.json_report import build_report, write_report
+from ..report.pages import write_pages
+from ..report.text import summary_grids
+from ..results import CaseResult
 from .session import ScbenchSession
 
 #: Items listed by name in the terminal summary's "did not run" section.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
-from .report.suites import suite_record
+from ..report.suites import suite_record
 from .session import ScbenchSession
 
 _KEY = "scbench_collected"

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from .device import unavailable_reason
-from .errors import ScbenchError
+from ..device import unavailable_reason
+from ..errors import ScbenchError
+from ..expectations import checks
+from ..report.text import failure_message
+from ..results import CaseResult
+from ..suite import Case, load_suite
 from .expect_items import ExpectItem
-from .expectations import checks
-from .report.text import failure_message
-from .results import CaseResult
 from .session import ScbenchSession
-from .suite import Case, load_suite
 
 SESSION_KEY = pytest.StashKey[ScbenchSession]()
 RESULT_KEY = pytest.StashKey[CaseResult]()

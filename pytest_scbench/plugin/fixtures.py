@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from . import registry
-from .datasets.base import Dataset
-from .device import fixture_device
-from .errors import ScbenchError
+from .. import registry
+from ..datasets.base import Dataset
+from ..device import fixture_device
+from ..errors import ScbenchError
+from ..models.base import ModelAdapter, RunContext
+from ..models.resolve import build_adapter
+from ..outputs import Outputs
 from .items import SESSION_KEY
-from .models.base import ModelAdapter, RunContext
-from .models.resolve import build_adapter
-from .outputs import Outputs
 
 DatasetFactory = Callable[..., Dataset]
 ModelFactory = Callable[..., ModelAdapter]
@@ -35,7 +35,7 @@ def scbench_device(pytestconfig: pytest.Config) -> str:
 
 
 def _load_dataset(config: pytest.Config, ref: str, **keys: str) -> Dataset:
-    from .datasets import parse_dataset_ref
+    from ..datasets import parse_dataset_ref
 
     name, params = parse_dataset_ref(ref)
     if name not in registry.datasets:

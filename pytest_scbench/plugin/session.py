@@ -15,21 +15,21 @@ from typing import Any
 
 import pytest
 
-from .baselines import BaselineFile, Changes
-from .datasets import default_data_dir
-from .datasets.base import Dataset, DatasetSpec
-from .device import wanted_device
-from .errors import ScbenchError, TaskError
-from .gating import apply_gate, headline_of
-from .limits import short_repr
-from .metrics.value import MetricValue
-from .models.base import RunContext
-from .outputs import Outputs, OutputStore
+from ..baselines import BaselineFile, Changes
+from ..datasets import default_data_dir
+from ..datasets.base import Dataset, DatasetSpec
+from ..device import wanted_device
+from ..errors import ScbenchError, TaskError
+from ..gating import apply_gate, headline_of
+from ..limits import short_repr
+from ..metrics.value import MetricValue
+from ..models.base import RunContext
+from ..outputs import Outputs, OutputStore
+from ..results import CaseResult, lost_result, summarise
+from ..suite import MAX_SEED, Case, ModelEntry, Suite
+from ..tasks.base import TaskInputs
 from .result_store import ResultStore
-from .results import CaseResult, lost_result, summarise
 from .sharding import Shard
-from .suite import MAX_SEED, Case, ModelEntry, Suite
-from .tasks.base import TaskInputs
 
 DEFAULT_Z = 3.0
 #: Bounds of the numeric options: seeds per item, and the multiple of the seed spread.

@@ -24,8 +24,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import ScbenchError
-from .results import CaseResult
+from ..errors import ScbenchError
+from ..results import CaseResult
 
 #: The URI a bare ``--scbench-mlflow`` logs to: MLflow's default local store.
 DEFAULT_URI = "sqlite:///mlflow.db"

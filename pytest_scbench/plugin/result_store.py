@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .results import CaseResult
+from ..results import CaseResult
 
 #: The key of the folder's path in an xdist worker's ``workerinput``.
 WORKERINPUT_KEY = "scbench_results_dir"
