@@ -84,19 +84,22 @@ register_dataset = datasets.register
 register_task = tasks.register
 
 
-def import_object(path: str, root: Path | None = None) -> Any:
+def import_object(path: str, root: Path | None = None, near: Path | None = None) -> Any:
     """Import ``"package.module:Attr"`` and return the attribute; nothing is called.
 
-    ``path`` must be dotted Python identifiers on both sides of the colon. When ``root``
-    (pytest's rootdir) holds the module's top-level package or module, ``root`` is put
-    first on ``sys.path``, as pytest's ``prepend`` import mode does for conftest files,
-    so an adapter imports the same under ``pytest``, ``python -m pytest`` and ``pytest -p``.
+    ``path`` must be dotted Python identifiers on both sides of the colon. The module's
+    top-level package (or module) is looked for in ``near`` (the suite file's folder) and
+    each folder above it up to ``root`` (pytest's rootdir), then in ``root``: the first
+    that holds it is put first on ``sys.path``, as pytest's ``prepend`` import mode does for
+    conftest files, so an adapter imports the same under ``pytest``, ``python -m pytest``
+    and ``pytest -p``, from any directory. Folders outside ``root`` are never searched:
+    a suite cannot make code beside it importable unless the rootdir holds it.
     """
     module_name, sep, attr = path.partition(":")
     if not sep or not _dotted(module_name) or not _dotted(attr):
         raise ScbenchError(f"{path!r} is not of the form 'package.module:Name'")
     if root is not None:
-        _prefer_root(Path(root), module_name.split(".")[0])
+        _prefer_holder(_import_roots(Path(root), near), module_name.split(".")[0])
     try:
         obj: Any = importlib.import_module(module_name)
     except ImportError as exc:
@@ -113,11 +116,24 @@ def _dotted(text: str) -> bool:
     return bool(text) and all(part.isidentifier() for part in text.split("."))
 
 
-def _prefer_root(root: Path, top: str) -> None:
-    """Put ``root`` first on ``sys.path`` when it holds the package or module ``top``."""
-    if not ((root / top).is_dir() or (root / f"{top}.py").is_file()):
-        return
-    entry = str(root.resolve())
-    if entry not in sys.path:
-        sys.path.insert(0, entry)
-        importlib.invalidate_caches()
+def _import_roots(root: Path, near: Path | None) -> list[Path]:
+    """``near`` and its parents up to ``root``, nearest first, then ``root`` itself."""
+    root = root.resolve()
+    if near is None:
+        return [root]
+    near = near.resolve()
+    if near != root and root not in near.parents:
+        return [root]
+    chain = [near, *near.parents]
+    return chain[: chain.index(root) + 1]
+
+
+def _prefer_holder(candidates: list[Path], top: str) -> None:
+    """Put the first folder of ``candidates`` that holds package or module ``top`` first on ``sys.path``."""
+    for folder in candidates:
+        if (folder / top).is_dir() or (folder / f"{top}.py").is_file():
+            entry = str(folder)
+            if entry not in sys.path:
+                sys.path.insert(0, entry)
+                importlib.invalidate_caches()
+            return

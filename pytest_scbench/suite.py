@@ -170,8 +170,8 @@ def has_keys(dataset: DatasetEntry, task: TaskEntry) -> bool:
 class _Ctx:
     """Where we are in the file, so every error names the file and the key path.
 
-    Also what the suite's paths are checked against: ``rootdir`` (pytest's, where adapter
-    modules are looked for first) and ``data_dir`` (the cache, one of the two places a
+    Also what the suite's paths are checked against: ``rootdir`` (pytest's, the highest
+    folder adapter modules are looked for in) and ``data_dir`` (the cache, one of the two places a
     suite may write, the other being the suite file's own folder).
     """
 
@@ -201,8 +201,9 @@ class _Ctx:
 def load_suite(path: Path | str, *, rootdir: Path | None = None, data_dir: Path | None = None) -> Suite:
     """Read, parse and validate the suite file at ``path``.
 
-    ``rootdir`` is where ``package.module:Class`` adapters are imported from first
-    (pytest's rootdir; the current directory when None); ``data_dir`` is the cache
+    ``package.module:Class`` adapters are imported from the nearest folder, from the
+    suite's own up to ``rootdir`` (pytest's rootdir; the current directory when None),
+    that holds the package; ``data_dir`` is the cache
     (``$SCBENCH_DATA_DIR`` when None). A file over :data:`~pytest_scbench.limits.MAX_SUITE_BYTES`
     or YAML that expands past the limits of :mod:`pytest_scbench.limits` is refused unread.
     """
@@ -367,7 +368,7 @@ def _model_entry(ctx: _Ctx, where: str, raw: Any) -> ModelEntry:
     # Resolved (and, for an import path, checked to be a ModelAdapter subclass) before
     # anything the suite names is called.
     try:
-        factory = resolve_adapter(adapter_ref, root=ctx.rootdir)
+        factory = resolve_adapter(adapter_ref, root=ctx.rootdir, near=ctx.path.parent)
     except ScbenchError as exc:
         raise ctx.error(key, str(exc)) from None
     writes = output_params(factory)

@@ -26,11 +26,16 @@ PATH_PARAMS: frozenset[str] = frozenset({"path", "checkpoint"})
 
 
 def resolve_adapter(
-    spec: str, registry: Registry[Callable[..., Any]] | None = None, *, root: Path | None = None
+    spec: str,
+    registry: Registry[Callable[..., Any]] | None = None,
+    *,
+    root: Path | None = None,
+    near: Path | None = None,
 ) -> Factory:
     """The factory ``spec`` names: a registered name, or ``"package.module:Class"``.
 
-    ``root`` (pytest's rootdir) is where an import path's module is looked for first (see
+    An import path's module is looked for first in ``near`` (the suite file's folder), the
+    folders above it up to ``root`` (pytest's rootdir), then ``root`` (see
     :func:`pytest_scbench.registry.import_object`). Raises :class:`ModelError` listing the
     registered names (and the closest match) for an unknown name, and naming the path for
     an import path that does not import or does not name a :class:`ModelAdapter` subclass.
@@ -41,7 +46,7 @@ def resolve_adapter(
     spec = spec.strip()
     if ":" in spec:
         try:
-            obj = import_object(spec, root)
+            obj = import_object(spec, root, near)
         except ScbenchError as exc:
             raise ModelError(f"adapter {_short(spec)}: {exc}") from exc
         if not isinstance(obj, type):

@@ -5,7 +5,8 @@ The README's own example, as a user meets it: a project with ``my_package/adapte
 ``adapter: "my_package.adapters:MyModel"`` with ``checkpoint: ../ckpt``. It must run
 under bare ``pytest`` (the console script, whose ``sys.path`` lacks the current
 directory), ``python -m pytest``, ``pytest -p`` with plugin autoloading off, and from
-another directory, with ``checkpoint`` resolved relative to the suite file every time.
+another directory (with and without an ini file), with ``checkpoint`` resolved relative
+to the suite file every time.
 """
 
 from __future__ import annotations
@@ -106,6 +107,35 @@ def test_from_another_directory_paths_follow_the_suite_and_imports_the_rootdir(r
     done = run(readme_project.parent, CONSOLE_SCRIPT, str(readme_project / "suites"))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "1 passed" in done.stdout
+
+
+def test_without_an_ini_file_the_package_beside_the_suites_folder_imports_from_anywhere(
+    readme_project: Path, tmp_path: Path
+) -> None:
+    """No pytest.ini or pyproject.toml: pytest's rootdir is then the common ancestor of the
+    current directory and the arguments, which need not hold ``my_package``; the folders
+    from the suite's up to it are searched, so the nearest holder of the package wins."""
+    (readme_project / "pytest.ini").unlink()
+    elsewhere = readme_project.parent / "elsewhere"
+    elsewhere.mkdir()
+    done = run(elsewhere, CONSOLE_SCRIPT, str(readme_project / "suites"))
+    assert f"rootdir: {readme_project.parent}" in done.stdout
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "1 passed" in done.stdout
+
+
+def test_adapter_imports_look_from_the_suite_up_to_the_rootdir_and_no_further(tmp_path: Path) -> None:
+    from pytest_scbench.registry import _import_roots
+
+    root = tmp_path / "project"
+    suites = root / "suites" / "nested"
+    suites.mkdir(parents=True)
+    assert _import_roots(root, suites) == [suites.resolve(), (root / "suites").resolve(), root.resolve()]
+    assert _import_roots(root, root) == [root.resolve()]
+    assert _import_roots(root, None) == [root.resolve()]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    assert _import_roots(root, outside) == [root.resolve()]
 
 
 def test_a_missing_checkpoint_is_reported_at_the_path_the_suite_names(readme_project: Path) -> None:
