@@ -71,13 +71,13 @@ def _diffusion_kbet(
     k0: int,
     alpha: float,
     n_comps: int,
-    tested: int | None = None,
-    rng: np.random.Generator | None = None,
+    tested: int | None,
+    rng: np.random.Generator,
 ) -> tuple[float, int]:
     """kBET on the ``k0`` nearest cells (the cell included: ``k0 + 1``) of a diffusion map.
 
-    Every cell is tested, or, with ``tested`` smaller than the number of cells, a
-    uniform sample of that many drawn with ``rng``, each with its exact neighbours among
+    Every cell is tested (``tested`` None), or, with ``tested`` smaller than the number of
+    cells, a uniform sample of that many drawn with ``rng``, each with its exact neighbours among
     all cells. 0 (every cell rejected) where the neighbours cannot be formed, as
     scib-metrics scores a failed diffusion step. Returns the rate and the cells tested.
     """
@@ -90,7 +90,7 @@ def _diffusion_kbet(
     if tested is None or tested >= n:
         indices = compute_knn(emb, k0 + 1, method="exact").indices
         return kbet_acceptance(indices, batch_codes, alpha)[0], n
-    rows = np.sort((rng or np.random.default_rng(0)).choice(n, size=tested, replace=False))
+    rows = np.sort(rng.choice(n, size=tested, replace=False))
     indices = sampled_knn(emb, rows, k0 + 1).indices
     return kbet_acceptance(indices, batch_codes, alpha)[0], tested
 
