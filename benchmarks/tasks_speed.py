@@ -365,7 +365,19 @@ def median_of(runs: list[dict]) -> dict:
         merged["per_task_s"] = {t: statistics.median(r["per_task_s"][t] for r in runs) for t in runs[0]["per_task_s"]}
     merged["runs"] = len(runs)
     merged["wall_s_each"] = [round(r["wall_s"], 2) for r in runs]
+    merged["runs_differing"] = differing_metrics(runs)
     return merged
+
+
+def differing_metrics(runs: list[dict]) -> dict[str, list[float]]:
+    """Metrics whose value is not the same float in every run (each run in a fresh process).
+
+    Empty when the runs are bit-identical: NaN equals NaN here, anything else compares
+    exactly (``repr``), so a difference in the last bit counts.
+    """
+    names = sorted(set().union(*(r.get("metrics", {}) for r in runs)))
+    values = {name: [r.get("metrics", {}).get(name) for r in runs] for name in names}
+    return {name: vs for name, vs in values.items() if len({repr(v) for v in vs}) > 1}
 
 
 def main() -> None:
@@ -452,6 +464,12 @@ def print_table(args: argparse.Namespace, results: dict) -> None:
         print(f"{name:<14} {r['wall_s']:8.1f} {r['task_s']:8.1f} {forest} {r['peak_mb']:8.0f}  {per_task}")
         for task, message in (r.get("errors") or {}).items():
             print(f"{'':14} {task} failed: {message}")
+        if r.get("runs", 1) > 1:
+            differing = r.get("runs_differing") or {}
+            n_metrics = len(r.get("metrics") or {})
+            print(f"{'':14} {r['runs']} runs: " + (
+                f"all {n_metrics} metrics bit-identical" if not differing
+                else f"{len(differing)} of {n_metrics} metrics differ: {json.dumps(differing)}"))
         for task, details in (r.get("details") or {}).items():
             shown = {k: v for k, v in details.items() if k != "approximation" and not (k == "exact" and v)}
             if shown:
