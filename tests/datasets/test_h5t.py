@@ -118,12 +118,17 @@ def test_stream_a_range(batches: AnnData, tmp_path: Path) -> None:
 
 @needs_torch
 def test_dataloader_workers_cover_all_cells(batches: AnnData, tmp_path: Path) -> None:
+    """Workers started by spawn (macOS' default; Linux's from Python 3.14, forkserver, pickles
+    the same way; fork from a process with torch's threads is what Python 3.12 warns
+    against): the dataset pickles without its open file and each worker reads its share."""
     import torch
 
     from pytest_scbench.datasets import H5tBatches
 
     path = write_h5t(batches, tmp_path / "x.h5t")
-    loader = torch.utils.data.DataLoader(H5tBatches(path, 128), batch_size=None, num_workers=2)
+    loader = torch.utils.data.DataLoader(
+        H5tBatches(path, 128), batch_size=None, num_workers=2, multiprocessing_context="spawn"
+    )
     got = {}
     for counts, index in loader:
         for i, row in zip(index.tolist(), counts, strict=True):
