@@ -78,12 +78,22 @@ def record_then_move_every_baseline(project: pytest.Pytester) -> tuple[dict, dic
 
 
 def signal_state(pid: int) -> str:
-    """The blocked, ignored and caught signal masks of a process, for a failure message (Linux only)."""
+    """The blocked, ignored and caught signal masks of a process (0: this one), for a failure message (Linux only)."""
     try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        lines = Path(f"/proc/{pid or 'self'}/status").read_text().splitlines()
     except OSError:
         return "signal masks unknown"
     return ", ".join(line for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+
+
+def sigint_as_in_a_shell() -> None:
+    """In the child, before exec: SIGINT unblocked and at its default action, as a shell
+    starts a command. A blocked or ignored SIGINT is inherited through exec, so a library
+    that left it so in this test process (loky and multiprocessing block it while they
+    start their resource trackers) would otherwise make the child deaf to Ctrl-C; the
+    run's own handling of SIGINT, after exec, is what this test is about."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_ctrl_c_updates_no_baseline_and_reports_what_finished(flaky: pytest.Pytester) -> None:
@@ -92,7 +102,15 @@ def test_ctrl_c_updates_no_baseline_and_reports_what_finished(flaky: pytest.Pyte
     write_suite(flaky, SUITE.format(action="sleep", tiny=TINY))
     cmd = [sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-p", "no:xdist"]
     cmd += ["--scbench-json", "r.json", "--scbench-update-baselines"]
-    proc = subprocess.Popen(cmd, cwd=flaky.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    inherited = signal_state(0)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=flaky.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=sigint_as_in_a_shell,
+    )
     try:
         deadline = time.monotonic() + 300  # a loaded 2-core machine imports slowly
         while not (flaky.path / "sleeping").exists():  # the first item is done, the second sleeps
@@ -100,7 +118,7 @@ def test_ctrl_c_updates_no_baseline_and_reports_what_finished(flaky: pytest.Pyte
                 proc.kill()  # a stalled run would keep communicate() waiting
                 pytest.fail(f"the run ended or stalled before the slow item:\n{proc.communicate()[0]}")
             time.sleep(0.2)
-        signals = signal_state(proc.pid)
+        signals = f"child: {signal_state(proc.pid)}; this test process: {inherited}"
         proc.send_signal(signal.SIGINT)
         try:
             out, _ = proc.communicate(timeout=180)
