@@ -241,12 +241,18 @@ class Outputs:
         return self._get("embedding", "", compute, (self.dataset.n_obs, None))
 
     def reconstruction(self, masked: AnnData, mask_id: str) -> np.ndarray:
-        """The model's full expression matrix predicted from ``masked`` (id ``mask_id``)."""
+        """The model's full expression matrix predicted from ``masked`` (id ``mask_id``).
+
+        The model sees the masked matrix only: the data set it is given is ``masked``
+        (its X holds -1 at the hidden entries; no layer, ``raw`` or ``obsm`` of the full
+        data set), so no adapter can read the answer off ``dataset.adata.X``.
+        """
 
         def compute() -> np.ndarray:
             self._require_expression()
+            visible = Dataset(self.dataset.spec, masked)
             with step(f"reconstructing {self.dataset.name} with {self.model.name}", total=masked.n_obs):
-                raw = self.model.reconstruct(self.dataset, masked, self.ctx)
+                raw = self.model.reconstruct(visible, masked, self.ctx)
             return self._validate("reconstruction", raw, (masked.n_obs, masked.n_vars))
 
         return self._get("reconstruction", mask_id, compute, (masked.n_obs, masked.n_vars))

@@ -115,7 +115,9 @@ class ModelAdapter:
     def reconstruct(self, dataset: Dataset, masked: AnnData, ctx: RunContext) -> np.ndarray:
         """Full expression matrix (n_cells, n_genes) predicted from ``masked``.
 
-        ``masked`` has the data set's cells and genes; masked entries are -1.
+        ``masked`` has the data set's cells and genes; masked entries are -1. ``dataset``
+        is the same masked matrix as a data set (its name, keys and fingerprint are the
+        full data set's): the unmasked counts are not given to the model.
         """
         raise NotImplementedError(f"{self.name} does not provide reconstructions")
 

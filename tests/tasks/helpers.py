@@ -36,6 +36,7 @@ class FixedModel(ModelAdapter):
         self._reconstruction = reconstruction
         self._perturbation = perturbation or {}
         self.seen_masked: AnnData | None = None
+        self.seen_dataset: Dataset | None = None
         self.seen_controls: Dataset | None = None
 
     def embed(self, dataset: Dataset, ctx: RunContext) -> np.ndarray:
@@ -43,6 +44,7 @@ class FixedModel(ModelAdapter):
 
     def reconstruct(self, dataset: Dataset, masked: AnnData, ctx: RunContext) -> np.ndarray:
         self.seen_masked = masked
+        self.seen_dataset = dataset
         if callable(self._reconstruction):
             return self._reconstruction(masked)
         return self._reconstruction

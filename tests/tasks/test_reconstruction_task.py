@@ -32,6 +32,21 @@ def test_oracle_scores_perfectly(tmp_path) -> None:
     assert (tmp_path / "toy" / "masked" / "mask_15_seed_1.h5ad").exists()
 
 
+def test_the_model_cannot_read_the_unmasked_counts_off_its_dataset(tmp_path) -> None:
+    dataset = _dataset()
+    dataset.adata.layers["counts"] = dataset.adata.X.copy()
+    dataset.adata.obsm["X_full"] = np.asarray(dataset.adata.X).copy()
+    # an adapter that reads the data set's X, as it would to embed, gets the masked matrix
+    model = FixedModel(reconstruction=lambda masked: np.asarray(model.seen_dataset.adata.X))
+    result = Reconstruction().run(make_inputs(dataset, model, data_dir=tmp_path))
+    seen = model.seen_dataset
+    assert seen.name == dataset.name and seen.fingerprint == dataset.fingerprint
+    assert np.array_equal(np.asarray(seen.adata.X), np.asarray(model.seen_masked.X))
+    assert (np.asarray(seen.adata.X) == -1).sum() == result.details["n_masked"]
+    assert not seen.adata.layers and "X_full" not in seen.adata.obsm and seen.adata.raw is None
+    assert result.metrics["mse_masked"].value > result.controls["mse_masked"]
+
+
 def test_masked_input_as_prediction_is_worse_than_control() -> None:
     dataset = _dataset()
     model = FixedModel(reconstruction=lambda masked: np.asarray(masked.X))
