@@ -92,7 +92,12 @@ class BaselineFile:
         if not path.exists():
             return cls(path, suite)
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)
+        except _RepeatedKey as exc:
+            raise BaselineError(
+                f"{path}: key {short_repr(exc.key)} appears twice in one object (in {exc.where}); JSON "
+                "readers keep one of the two silently, so the file is refused: keep one"
+            ) from None
         except json.JSONDecodeError as exc:
             raise BaselineError(
                 f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
@@ -124,6 +129,11 @@ class BaselineFile:
                 continue
             stored_tol = entry.tolerance if entry.tolerance is not None else tolerance_for(name)
             tolerance = max(stored_tol, z * entry.std)
+            if not math.isfinite(tolerance):
+                raise BaselineError(
+                    f"{self.path}: entries[{short_repr(item_id)}][{short_repr(name)}]: its spread "
+                    f"{entry.std:g} times z={z:g} is not a finite tolerance; the file is left as it is"
+                )
             verdicts.append(
                 Verdict(name, value, direction, judge(value, entry.value, direction, tolerance), entry.value, tolerance)
             )
@@ -234,6 +244,28 @@ def write_json_atomic(path: Path, payload: Any) -> None:
         raise
 
 
+#: The fields of one stored metric (:meth:`BaselineEntry.to_json`).
+ENTRY_FIELDS = frozenset({"value", "direction", "tolerance", "std", "n_seeds"})
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str, where: str) -> None:
+        super().__init__(key)
+        self.key = key
+        self.where = where
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``' object hook: an object, refusing a key given twice."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            others = [k for k, _ in pairs if k != key][:3]
+            raise _RepeatedKey(key, "an object with " + (", ".join(map(short_repr, others)) or "no other key"))
+        out[key] = value
+    return out
+
+
 def _parse_entries(path: Path, raw: Any) -> dict[str, dict[str, BaselineEntry]]:
     """Every entry of a loaded baseline document, each field checked.
 
@@ -266,11 +298,24 @@ def _parse_entries(path: Path, raw: Any) -> dict[str, dict[str, BaselineEntry]]:
             direction = entry["direction"]
             if direction not in ("higher", "lower"):
                 raise bad(f"{where}.direction", f"must be 'higher' or 'lower', not {short_repr(direction)}")
+            unknown = sorted(set(entry) - ENTRY_FIELDS)
+            if unknown:
+                raise bad(
+                    where,
+                    f"unknown field {short_repr(unknown[0])} (the fields are {', '.join(sorted(ENTRY_FIELDS))}); "
+                    "a misspelt tolerance would otherwise be ignored",
+                )
             tolerance = _number(bad, where, entry, "tolerance", minimum=0.0) if "tolerance" in entry else None
             std = _number(bad, where, entry, "std", minimum=0.0) if "std" in entry else 0.0
             n_seeds = entry.get("n_seeds", 1)
             if type(n_seeds) is not int or n_seeds < 1:
                 raise bad(f"{where}.n_seeds", f"must be a positive integer, not {_shown(n_seeds)}")
+            if std > 0 and n_seeds == 1:
+                raise bad(
+                    f"{where}.std",
+                    "a spread needs n_seeds of 2 or more (a one-seed baseline has none, and a spread "
+                    "widens the tolerance)",
+                )
             out[item][name] = BaselineEntry(value, direction, tolerance, std, n_seeds)
     return out
 

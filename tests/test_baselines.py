@@ -57,6 +57,15 @@ def test_compare_uses_stored_tolerance_then_suite_tolerance_and_spread(tmp_path:
     assert by_name["m1"].difference == pytest.approx(-0.02)
 
 
+def test_a_spread_too_large_for_a_finite_tolerance_is_an_error_not_a_pass(tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    entry = {"value": 0.9, "direction": "higher", "tolerance": 0.02, "std": 1e308, "n_seeds": 3}
+    path.write_text(json.dumps({"version": 1, "suite": "s", "entries": {"s[x]": {"m": entry}}}))
+    file = BaselineFile.load(path, "s")
+    with pytest.raises(BaselineError, match=r"b\.json: entries\['s\[x\]'\]\['m'\]: .* not a finite tolerance"):
+        file.compare("s[x]", {"m": (0.1, "higher")}, lambda metric: 0.02, z=3.0)
+
+
 def test_update_reports_added_changed_removed_and_keeps_other_items(tmp_path: Path) -> None:
     file = BaselineFile(tmp_path / "b.json", "s")
     file.entries = {
@@ -87,6 +96,23 @@ def test_update_reports_added_changed_removed_and_keeps_other_items(tmp_path: Pa
             "entries['s[x]']['m'].direction: must be 'higher' or 'lower', not 'up'",
         ),
         ("[]", "expected an object with 'version', 'suite' and 'entries'"),
+        # what a reviewer reads must be what is gated: a repeated key is refused, not "last wins"
+        (
+            '{"version": 1, "entries": {"s[x]": {"m": {"value": 0.9, "direction": "higher", "value": 0.1}}}}',
+            "key 'value' appears twice in one object",
+        ),
+        (
+            '{"version": 1, "entries": {"s[x]": {"m": {"value": 0.9, "direction": "higher"}}, "s[x]": {}}}',
+            "key 's[x]' appears twice in one object",
+        ),
+        (
+            '{"version": 1, "entries": {"s[x]": {"m": {"value": 1, "direction": "higher", "tolerence": 0.001}}}}',
+            "entries['s[x]']['m']: unknown field 'tolerence'",
+        ),
+        (
+            '{"version": 1, "entries": {"s[x]": {"m": {"value": 1, "direction": "higher", "std": 0.2}}}}',
+            "entries['s[x]']['m'].std: a spread needs n_seeds of 2 or more",
+        ),
     ],
 )
 def test_broken_files_raise_baseline_error_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
