@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import ScbenchError
+from .limits import is_finite_number, number_hint
 from .report.text import table
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def parse_expectation(
     if "beats" in raw:
         kind = "beats"
         other = _known(raw["beats"], model_names, f"{where}.beats", "model")
-        by = _number(raw.get("by", 0.0), f"{where}.by", minimum=None)
+        by = _number(raw.get("by", 0.0), f"{where}.by", minimum=0.0)  # below 0 it is a "within"
     else:
         kind = "within"
         if "by" in raw:
@@ -254,8 +255,8 @@ def _names(raw: Any, names: Sequence[str], where: str, kind: str) -> frozenset[s
 
 
 def _number(raw: Any, where: str, minimum: float | None) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
-        raise ScbenchError(f"{where}: expected a finite number, got {_short(raw)}")
+    if not is_finite_number(raw):
+        raise ScbenchError(f"{where}: expected a finite number, got {_short(raw)}{number_hint(raw)}")
     if minimum is not None and raw < minimum:
         raise ScbenchError(f"{where}: expected a number >= {minimum:g}, got {raw!r}")
     return float(raw)

@@ -72,6 +72,8 @@ def _check_size(root: yaml.Node) -> None:
         key = id(node)
         if done:
             on_path.discard(key)
+            if isinstance(node, yaml.MappingNode):
+                _check_unique_keys(node)
             total = 1 + sum(expanded[id(c)] for c in _children(node))
             if total > MAX_NODES:
                 raise InputTooLarge(
@@ -90,6 +92,26 @@ def _check_size(root: yaml.Node) -> None:
         stack.extend((c, depth + 1, False) for c in _children(node) if id(c) not in expanded)
 
 
+def _check_unique_keys(node: yaml.MappingNode) -> None:
+    """Refuse a mapping that spells one key twice: YAML loaders keep the last silently, so
+    a reviewer reading the first ``tolerance:`` would not see what is gated. Merge keys
+    (``<<``) are YAML's own way to override and stay allowed."""
+    seen: dict[tuple[str, str], yaml.Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+            continue
+        ident = (key.tag, key.value)
+        if ident in seen:
+            first = seen[ident].start_mark
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"key {short_repr(key.value)} appears twice in one mapping (first on line {first.line + 1}); keep one",
+                key.start_mark,
+            )
+        seen[ident] = key
+
+
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)
@@ -99,8 +121,25 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def is_finite_number(value: Any) -> bool:
-    """An int or float (not a bool) that is finite."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """An int or float (not a bool) that is finite, as a float too (an int of 400 digits is not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def number_hint(value: Any) -> str:
+    """For text that reads as a number (YAML 1.1 reads ``1e-3`` as text): how to write it."""
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return ""
+        if math.isfinite(number):
+            return f" (YAML reads {short_repr(value)} as text: write it with a decimal point, e.g. {number!r})"
+    return ""
 
 
 def non_finite_in(value: Any, depth: int = 0) -> float | None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import ScbenchError
-from .limits import non_finite_in, short_repr
+from .limits import is_finite_number, non_finite_in, short_repr
 
 
 def merge_params(
@@ -54,6 +54,8 @@ def _checked(
             ok = isinstance(value, bool)
         elif isinstance(default, float):
             ok = _is(value, (int, float))
+            if ok and not is_finite_number(value):
+                raise error(f"{kind} {name!r}: parameter {key!r} must be finite, got {short_repr(value)}")
             value = float(value) if ok else value
         elif isinstance(default, (list, tuple)):
             ok = isinstance(value, (list, tuple))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,15 @@ from . import registry
 from .datasets.base import DatasetKeys, DatasetSpec
 from .errors import ScbenchError, SuiteError
 from .gating import Gate, parse_gate
-from .limits import MAX_SUITE_BYTES, InputTooLarge, load_yaml_bounded, non_finite_in, short_repr
+from .limits import (
+    MAX_SUITE_BYTES,
+    InputTooLarge,
+    is_finite_number,
+    load_yaml_bounded,
+    non_finite_in,
+    number_hint,
+    short_repr,
+)
 from .models.base import ModelAdapter
 from .models.resolve import instantiate, is_path_param, output_params, resolve_adapter
 from .tasks.base import Task
@@ -52,6 +59,25 @@ EXCLUDE_KEYS = ("model", "dataset", "task")
 
 #: Longest name of a suite, model, data set or task (they make up test ids and file names).
 MAX_NAME = 100
+#: Marks that pytest or common plugins act on (skip, expect a failure, rerun, reorder,
+#: change warnings or fixtures): as a suite's ``markers`` they would switch the gate off.
+OUTCOME_MARKS = frozenset(
+    {
+        "skip",
+        "skipif",
+        "xfail",
+        "usefixtures",
+        "filterwarnings",
+        "parametrize",
+        "tryfirst",
+        "trylast",
+        "flaky",  # pytest-rerunfailures and flaky: a failed item runs again
+        "timeout",
+        "order",
+        "dependency",  # pytest-dependency: skips items whose dependency failed
+        "xdist_group",
+    }
+)
 
 #: Seeds are handed to numpy and scikit-learn, which take 0 <= seed < 2**32.
 MAX_SEED = 2**32 - 1
@@ -277,7 +303,10 @@ def parse_suite(raw: Any, path: Path, *, rootdir: Path | None = None, data_dir: 
                 f"tasks[{i}]",
                 f"task {task.name!r} needs datasets that set {needs}, and no dataset of this suite does",
             )
-    markers = tuple(_name(ctx, f"markers[{i}]", m) for i, m in enumerate(_list(ctx, "markers", top.get("markers", []))))
+    _check_tolerance_names(ctx, tolerance, tasks)
+    markers = tuple(
+        _marker(ctx, f"markers[{i}]", m) for i, m in enumerate(_list(ctx, "markers", top.get("markers", [])))
+    )
     expectations = _expectations(ctx, top.get("expect", []), models, datasets, tasks)
     return Suite(
         name=name,
@@ -529,6 +558,25 @@ def _tolerance(ctx: _Ctx, raw: Any) -> Tolerance:
     return Tolerance(_non_negative(ctx, "tolerance", raw))
 
 
+def _check_tolerance_names(ctx: _Ctx, tolerance: Tolerance, tasks: Sequence[TaskEntry]) -> None:
+    """Each per-metric tolerance names a metric of one of the suite's tasks: a misspelt one
+    would leave its metric at the default tolerance without a word. Not checked where a
+    task's metric names depend on the data (label transfer between a data set's species)."""
+    known = [t.task.metric_names() for t in tasks]
+    if any(names is None for names in known):
+        return
+    every = sorted(frozenset().union(*known))
+    for key in tolerance.per_metric:
+        if key not in every:
+            close = difflib.get_close_matches(key[:200], every, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ctx.error(
+                f"tolerance.{_key(key)}",
+                f"no task of this suite has a metric {short_repr(key)}{hint}; a misspelt name would leave "
+                "that metric at the default tolerance",
+            )
+
+
 def _seeds(ctx: _Ctx, raw: Any) -> tuple[int, ...]:
     seeds = raw if isinstance(raw, list) else [raw]
     out = []
@@ -589,6 +637,18 @@ def _typed(ctx: _Ctx, where: str, raw: Any, kind: type, what: str) -> Any:
     return raw
 
 
+def _marker(ctx: _Ctx, where: str, raw: Any) -> str:
+    """A marker name that only labels items for ``-m``: never one that changes an outcome."""
+    name = _name(ctx, where, raw)
+    if name.lower() in OUTCOME_MARKS:
+        raise ctx.error(
+            where,
+            f"{name!r} is a mark that changes whether an item can fail, not a label; a suite's "
+            "markers only select items (-m). To leave items out, use exclude: or -k/-m",
+        )
+    return name
+
+
 def _name(ctx: _Ctx, where: str, raw: Any) -> str:
     if not isinstance(raw, str):
         raise ctx.error(where, f"expected a name, got {_describe(raw)}")
@@ -606,8 +666,8 @@ def _name(ctx: _Ctx, where: str, raw: Any) -> str:
 
 
 def _non_negative(ctx: _Ctx, where: str, raw: Any) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw) or raw < 0:
-        raise ctx.error(where, f"expected a finite number >= 0, got {_describe(raw)}")
+    if not is_finite_number(raw) or raw < 0:
+        raise ctx.error(where, f"expected a finite number >= 0, got {_describe(raw)}{number_hint(raw)}")
     return float(raw)
 
 

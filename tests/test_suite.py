@@ -103,6 +103,28 @@ def test_the_same_task_twice_under_two_names(tmp_path: Path) -> None:
             "tasks[0].params: task 'clustering' has no parameter 'kk'",
         ),
         ({"markers": ["not valid"]}, "markers[0]: 'not valid' is not a valid name"),
+        ({"markers": ["xfail"]}, "markers[0]: 'xfail' is a mark that changes whether an item can fail"),
+        # a misspelt per-metric tolerance would leave the metric at the default without a word
+        (
+            {"tolerance": {"asw_lable": 0.001}},
+            "tolerance.asw_lable: no task of this suite has a metric 'asw_lable' (did you mean 'asw_label'?)",
+        ),
+        # numbers beyond a float, and YAML 1.1's 1e-3 (text, not a number)
+        ({"tolerance": 10**400}, "tolerance: expected a finite number >= 0, got int"),
+        ({"tolerance": {"asw_label": 10**400}}, "tolerance.asw_label: expected a finite number >= 0"),
+        ({"tolerance": "1e-3"}, "YAML reads '1e-3' as text: write it with a decimal point, e.g. 0.001"),
+        (
+            {"tasks": [{"name": "clustering", "params": {"resolution": 10**400}}]},
+            "task 'clustering': parameter 'resolution' must be finite",
+        ),
+        (
+            {"models": ["random", "pca"], "expect": [{"model": "pca", "beats": "random", "by": 10**400}]},
+            "expect[0].by: expected a finite number",
+        ),
+        (
+            {"models": ["random", "pca"], "expect": [{"model": "pca", "beats": "random", "by": -0.05}]},
+            "expect[0].by: expected a number >= 0",
+        ),
     ],
 )
 def test_errors_name_the_file_and_key(tmp_path: Path, changes: dict, message: str) -> None:

@@ -33,6 +33,12 @@ class SuiteFile(pytest.File):
             suite = load_suite(self.path, rootdir=self.config.rootpath, data_dir=state.options.data_dir)
         except ScbenchError as exc:
             raise self.CollectError(str(exc)) from None
+        other = state.claim_suite_name(suite.name, self.path)
+        if other is not None:
+            raise self.CollectError(
+                f"{self.path}: name: suite {suite.name!r} is also the name of {other}; item ids, results and "
+                "baselines are keyed by the suite's name, so give each suite file its own"
+            )
         too_large = state.seed_problem(suite)
         if too_large:
             raise self.CollectError(f"{self.path}: seeds: {too_large}")

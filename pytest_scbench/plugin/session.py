@@ -140,6 +140,19 @@ class ScbenchSession:
         self.result_store: ResultStore | None = None
         #: Outcomes of expectation checks by id (expect_items.py), for the JSON report.
         self.expectations: dict[str, dict[str, Any]] = {}
+        #: The suite file collected under each suite name (a name is one file's).
+        self.suite_files: dict[str, Path] = {}
+
+    def claim_suite_name(self, name: str, path: Path) -> Path | None:
+        """Record that ``path`` holds suite ``name``; the other file, if another already does.
+
+        Item ids, results and baseline entries are keyed by the suite's name, so two files
+        of one name would overwrite each other's results and expectations would read the
+        wrong file's numbers.
+        """
+        path = Path(path).resolve()
+        other = self.suite_files.setdefault(name, path)
+        return None if other == path else other
 
     # -- shared resources ------------------------------------------------------------------
     def dataset(self, spec: DatasetSpec) -> Dataset:

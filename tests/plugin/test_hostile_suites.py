@@ -291,3 +291,48 @@ def test_symlinked_suite_folder_paths_resolve_like_the_file_system(tmp_path: Pat
     (tmp_path / "link").symlink_to(real, target_is_directory=True)
     suite = load_suite(tmp_path / "link" / "s.yaml", data_dir=tmp_path / "cache")
     assert suite.baselines_path == real.resolve() / "baselines" / "s.json"
+
+
+@pytest.mark.parametrize("mark", ["xfail", "skip", "skipif", "usefixtures", "filterwarnings", "flaky"])
+def test_a_suite_marker_cannot_switch_the_gate_off(project: pytest.Pytester, mark: str) -> None:
+    # markers label items for -m; pytest's own marks would make a regression xfail or skip
+    suite = write_suite(
+        project,
+        f"""
+        name: demo
+        models: [random]
+        datasets: [pbmc68k]
+        tasks: [embedding]
+        markers: [slow, {mark}]
+        """,
+    )
+    result = collect(project)
+    assert_suite_error(result, f"{suite}: markers[1]: '{mark}' is a mark that changes whether an item can fail")
+
+
+def test_a_key_given_twice_in_a_suite_is_refused_with_its_line(project: pytest.Pytester) -> None:
+    suite = write_suite(
+        project,
+        """
+        name: demo
+        tolerance: 0.02
+        models: [random]
+        datasets: [pbmc68k]
+        tasks: [embedding]
+        tolerance: 0.9
+        """,
+    )
+    result = collect(project)
+    assert_suite_error(result, f"{suite}: line 7, column 1: ", "key 'tolerance' appears twice", "first on line 3")
+
+
+def test_two_suite_files_cannot_share_a_name(project: pytest.Pytester) -> None:
+    # results and baselines are keyed by suite name: the second file's items would overwrite
+    # the first's, and an expectation in one would read the other's numbers
+    first = write_suite(project, "name: demo\nmodels: [random]\ndatasets: [pbmc68k]\ntasks: [embedding]\n", name="a")
+    second = write_suite(project, "name: demo\nmodels: [pca]\ndatasets: [pbmc68k]\ntasks: [embedding]\n", name="b")
+    result = project.runpytest("suites", "--collect-only", "-q", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    out = result.stdout.str()
+    assert f"{second}: name: suite 'demo' is also the name of {first}" in out, out
+    assert "Traceback" not in out
