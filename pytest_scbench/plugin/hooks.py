@@ -178,11 +178,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     state = config.stash[SESSION_KEY]
     record_suites(state, items)
-    if state.shard is not None:
-        items[:], deselected = sharding.split(items, state.shard)
-        state.shard_deselected += len(deselected)
-        if deselected:
-            config.hook.pytest_deselected(items=deselected)
     expect_items.last(items)
 
 
@@ -232,6 +227,15 @@ class RunHooks:
         self.config = config
         self.state = state
         self.is_worker = hasattr(config, "workerinput")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        # After -k, -m and --deselect: a shard left empty by them alone is not "empty by sharding".
+        if self.state.shard is not None:
+            items[:], deselected = sharding.split(items, self.state.shard)
+            self.state.shard_deselected += len(deselected)
+            if deselected:
+                self.config.hook.pytest_deselected(items=deselected)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         raw = getattr(report, "scbench", None)

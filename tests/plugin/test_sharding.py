@@ -90,6 +90,25 @@ def test_an_empty_shard_exits_0(sharded: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines([f"pytest-scbench: shard {empty}/2 holds no benchmark item (1 in other shards)*"])
 
 
+@pytest.mark.parametrize("select", [("-k", "typo_that_matches_nothing"), ("-m", "no_such_marker")])
+def test_a_selection_that_matches_nothing_exits_5_in_every_shard(sharded: pytest.Pytester, select: tuple) -> None:
+    # a typo in -k or -m must not pass as "this shard holds nothing": no shard holds anything
+    for k in (1, 2):
+        result = sharded.runpytest("suites", "-p", "no:cacheprovider", "--scbench-shard", f"{k}/2", *select)
+        assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED, result.stdout.str()
+        assert "holds no benchmark item" not in result.stdout.str()
+
+
+def test_a_selection_held_by_other_shards_only_exits_0(sharded: pytest.Pytester) -> None:
+    group = "demo/pca/pbmc68k"
+    empty = next(k for k in (1, 2) if shard_of(group, 2) != k)
+    result = sharded.runpytest(
+        "suites", "-p", "no:cacheprovider", "--scbench-shard", f"{empty}/2", "-k", "pca and pbmc68k-"
+    )
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines([f"pytest-scbench: shard {empty}/2 holds no benchmark item (2 in other shards)*"])
+
+
 @pytest.mark.parametrize("bad", ["0/3", "4/3", "3", "a/b", "1/0", "-1/2"])
 def test_bad_shard_is_a_usage_error_naming_the_option(sharded: pytest.Pytester, bad: str) -> None:
     result = sharded.runpytest("--co", "-p", "no:cacheprovider", f"--scbench-shard={bad}")
