@@ -86,21 +86,24 @@ def signal_state(pid: int) -> str:
     return ", ".join(line for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
 
 
-def sigint_as_in_a_shell() -> None:
-    """In the child, before exec: SIGINT unblocked and at its default action, as a shell
-    starts a command. A blocked or ignored SIGINT is inherited through exec, so a library
-    that left it so in this test process (loky and multiprocessing block it while they
-    start their resource trackers) would otherwise make the child deaf to Ctrl-C; the
-    run's own handling of SIGINT, after exec, is what this test is about."""
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+#: Runs the rest of its command line with SIGINT unblocked and at its default action, as
+#: a shell starts a command. A blocked or ignored SIGINT is inherited through fork and exec,
+#: so a library that left it so in this test process (loky and multiprocessing block it
+#: while they start their resource trackers) would otherwise make the child deaf to Ctrl-C;
+#: the run's own handling of SIGINT, after exec, is what this test is about. A launcher
+#: process rather than ``preexec_fn``: Python code between fork and exec in a process with
+#: threads (JAX's, numba's) may deadlock, and JAX warns of it.
+AS_IN_A_SHELL = (
+    "import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+    "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
 
 
 def test_ctrl_c_updates_no_baseline_and_reports_what_finished(flaky: pytest.Pytester) -> None:
     record_then_move_every_baseline(flaky)
     before = baseline_path(flaky).read_bytes()
     write_suite(flaky, SUITE.format(action="sleep", tiny=TINY))
-    cmd = [sys.executable, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-p", "no:xdist"]
+    cmd = [sys.executable, "-c", AS_IN_A_SHELL, "-m", "pytest", "suites", "-p", "no:cacheprovider", "-p", "no:xdist"]
     cmd += ["--scbench-json", "r.json", "--scbench-update-baselines"]
     inherited = signal_state(0)
     proc = subprocess.Popen(
@@ -109,7 +112,6 @@ def test_ctrl_c_updates_no_baseline_and_reports_what_finished(flaky: pytest.Pyte
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        preexec_fn=sigint_as_in_a_shell,
     )
     try:
         deadline = time.monotonic() + 300  # a loaded 2-core machine imports slowly
