@@ -36,9 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     p_cmp = sub.add_parser(
         "compare",
-        help="compare two JSON reports; exit code 1 when a metric regressed beyond tolerance",
+        help="compare two JSON reports; exit code 1 when a metric regressed beyond tolerance or was lost",
         description="Compare the metrics of two --scbench-json reports item by item. A metric regressed when "
-        "NEW is worse than OLD by more than its tolerance (the one recorded in NEW, else --tolerance).",
+        "NEW is worse than OLD by more than its tolerance (the one recorded in NEW, else --tolerance). "
+        "A metric OLD has and NEW lacks (LOST), or an item OLD completed and NEW did not (NOT_RUN), "
+        "fails the comparison too; items in one report only are listed.",
     )
     p_cmp.add_argument("old", type=Path, help="the reference report")
     p_cmp.add_argument("new", type=Path, help="the report to judge")
@@ -206,12 +208,23 @@ def _compare(old_path: Path, new_path: Path, default_tolerance: float, show_all:
         raise ScbenchError(f"--tolerance: expected a finite number >= 0, got {default_tolerance}")
     old, new = _load(old_path), _load(new_path)
     rows, regressions, improvements = [], 0, 0
+    lost = 0
     for item_id in sorted(set(old) & set(new)):
         before, after = old[item_id].get("metrics", {}), new[item_id].get("metrics", {})
         tolerances = new[item_id].get("tolerances", {})
+        if old[item_id].get("completed", True) and not new[item_id].get("completed", True):
+            # a run that did not finish an item cannot show it kept its numbers
+            lost += 1
+            outcome = new[item_id].get("outcome") or "not completed"
+            rows.append([item_id, "(item)", "completed", outcome, "", "", "NOT_RUN"])
+            continue
         for metric in sorted(set(before) & set(after)):
             a, b = before[metric], after[metric]
-            if a.get("value") is None or b.get("value") is None:
+            if a.get("value") is None:
+                continue
+            if b.get("value") is None:
+                lost += 1
+                rows.append([item_id, metric, f"{a['value']:.4f}", "none", "", "", "LOST"])
                 continue
             tolerance = tolerances.get(metric, default_tolerance)
             status = judge(b["value"], a["value"], b["direction"], tolerance)
@@ -229,6 +242,9 @@ def _compare(old_path: Path, new_path: Path, default_tolerance: float, show_all:
                         status.upper() if status != "ok" else "ok",
                     ]
                 )
+        for metric in sorted(m for m in set(before) - set(after) if before[m].get("value") is not None):
+            lost += 1
+            rows.append([item_id, metric, f"{before[metric]['value']:.4f}", "absent", "", "", "LOST"])
     if rows:
         print(
             "\n".join(
@@ -243,8 +259,12 @@ def _compare(old_path: Path, new_path: Path, default_tolerance: float, show_all:
     for label, ids in (("only in old", only_old), ("only in new", only_new)):
         if ids:
             print(f"\n{label} ({len(ids)}): " + ", ".join(ids))
-    print(f"\n{regressions} regression(s), {improvements} improvement(s) in {len(set(old) & set(new))} shared item(s)")
-    return 1 if regressions else 0
+    shared = len(set(old) & set(new))
+    summary = f"\n{regressions} regression(s), {improvements} improvement(s) in {shared} shared item(s)"
+    if lost:
+        summary += f"; {lost} metric(s) or item(s) the old run had and the new one did not give (LOST, NOT_RUN)"
+    print(summary)
+    return 1 if regressions or lost else 0
 
 
 def _merge(paths: list[Path], output: Path, partial: bool) -> int:

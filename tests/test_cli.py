@@ -11,7 +11,9 @@ from pytest_scbench.report.json_report import build_report, write_report
 from pytest_scbench.results import CaseResult
 
 
-def report(path: Path, values: dict[str, float]) -> Path:
+def report(path: Path, values: dict[str, float | None], failed: frozenset[str] = frozenset()) -> Path:
+    """A report of clustering items: ``values`` the ari per model (None: no ari; nmi is 0.5),
+    ``failed`` the models whose item failed with no metric."""
     results = [
         CaseResult(
             id=f"core[{model}-pbmc68k-clustering]",
@@ -19,10 +21,13 @@ def report(path: Path, values: dict[str, float]) -> Path:
             model=model,
             dataset="pbmc68k",
             task="clustering",
-            metrics={"ari": {"value": value, "direction": "higher"}, "nmi": {"value": 0.5, "direction": "higher"}},
+            metrics={}
+            if model in failed
+            else {"nmi": {"value": 0.5, "direction": "higher"}}
+            | ({} if value is None else {"ari": {"value": value, "direction": "higher"}}),
             tolerances={"ari": 0.02, "nmi": 0.02},
-            completed=True,
-            outcome="passed",
+            completed=model not in failed,
+            outcome="failed" if model in failed else "passed",
         )
         for model, value in values.items()
     ]
@@ -57,6 +62,30 @@ def test_compare_reports_items_present_in_one_run_only(tmp_path: Path, capsys: p
     out = capsys.readouterr().out
     assert "only in old (1): core[hvg-pbmc68k-clustering]" in out
     assert "only in new (1): core[scgpt-pbmc68k-clustering]" in out
+
+
+def test_compare_fails_when_the_new_run_lost_a_metric_or_an_item(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = report(tmp_path / "old.json", {"pca": 0.70, "hvg": 0.60})
+    no_ari = report(tmp_path / "no_ari.json", {"pca": None, "hvg": 0.60})
+    assert main(["compare", str(old), str(no_ari)]) == 1
+    out = capsys.readouterr().out
+    assert [line.split()[:2] + line.split()[-1:] for line in out.splitlines() if line.startswith("core[")] == [
+        ["core[pca-pbmc68k-clustering]", "ari", "LOST"]
+    ]
+    assert "0 regression(s), 0 improvement(s) in 2 shared item(s); 1 metric(s) or item(s)" in out
+
+    # an item that failed (a NaN metric, a crash) has no metrics: nothing to compare is not a pass
+    failed = report(tmp_path / "failed.json", {"pca": 0.70, "hvg": 0.60}, failed=frozenset({"hvg"}))
+    assert main(["compare", str(old), str(failed)]) == 1
+    out = capsys.readouterr().out
+    assert [line.split()[:1] + line.split()[-2:] for line in out.splitlines() if line.startswith("core[")] == [
+        ["core[hvg-pbmc68k-clustering]", "failed", "NOT_RUN"]
+    ]
+    # the other way round, a metric or item gained, is no failure
+    assert main(["compare", str(no_ari), str(old)]) == 0
+    assert main(["compare", str(failed), str(old)]) == 0
 
 
 def test_compare_rejects_files_that_are_not_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
