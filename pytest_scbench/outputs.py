@@ -194,8 +194,11 @@ class Outputs:
         return f"{kind}:{self.model.fingerprint()}:{self.dataset.fingerprint}:{self._extra(extra)}"
 
     def _extra(self, extra: str) -> str:
-        # Outputs depend on the seed (the random control, a trained model), so it is part of the key.
-        return f"seed{self.ctx.seed}" + (f"-{extra}" if extra else "")
+        # Outputs depend on the seed (the random control, a trained model), and on where and in
+        # what batches the model ran (a CUDA kernel, a float16 path, padding per batch): all
+        # are part of the key, so a CPU run's output is never served to a CUDA run.
+        where = f"{self.ctx.device.replace(':', '')}-b{self.model.resolved_batch_size(self.ctx)}"
+        return f"seed{self.ctx.seed}-{where}" + (f"-{extra}" if extra else "")
 
     def _get(
         self, kind: str, extra: str, compute: Callable[[], np.ndarray], shape: tuple[int | None, int | None]

@@ -14,6 +14,7 @@ from anndata import AnnData
 from ..datasets.base import Dataset
 from ..errors import ModelError
 from ..params import merge_params
+from .code_digest import source_digest, stack_versions
 
 #: The kinds of output a model can provide and a task can require.
 OUTPUT_KINDS: tuple[str, ...] = ("embedding", "reconstruction", "perturbation")
@@ -77,12 +78,19 @@ class ModelAdapter:
         return ""
 
     def fingerprint(self) -> str:
-        """Stable id of (adapter class, parameters, weights); the output cache key."""
+        """Stable id of (adapter class, parameters, weights, code); the output cache key.
+
+        The code is the source of the adapter's package and the versions of the numeric
+        stack (:mod:`~pytest_scbench.models.code_digest`): an edited adapter is never
+        served the outputs its old code computed.
+        """
         payload = json.dumps(
             {
                 "adapter": f"{type(self).__module__}.{type(self).__qualname__}",
                 "params": self.params,
                 "weights": self.weights_digest(),
+                "code": source_digest(type(self).__module__),
+                "stack": stack_versions(),
             },
             sort_keys=True,
             default=str,

@@ -1,8 +1,9 @@
 """The output cache proves what it serves, as a user meets it: real cache files, real runs.
 
 A cached embedding overwritten with another model's output, a truncated cache file, a
-data set replaced by one of the same size and modification time, and a read-only,
-pre-warmed cache: each gives the right numbers, with one line of explanation at most.
+data set replaced by one of the same size and modification time, an adapter whose code
+changed, and a read-only, pre-warmed cache: each gives the right numbers, with one line of
+explanation at most.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def notices(result: pytest.RunResult, text: str) -> list[str]:
 
 def verifies(path: Path, model: str) -> bool:
     record = json.loads(path.with_name(path.name + ".json").read_text())
-    want = cached_array.Provenance("embedding", registry.models.get(model)().fingerprint(), record["dataset"], "seed0")
+    want = cached_array.Provenance("embedding", registry.models.get(model)().fingerprint(), record["dataset"], "seed0-cpu-b256")
     try:
         cached_array.read_verified(path, want)
     except cached_array.Rejected:
@@ -171,3 +172,53 @@ def test_a_read_only_prewarmed_cache_is_read_and_the_rest_computed_in_memory(tin
     after = {i["id"]: i["metrics"] for i in json.loads((tiny.path / "ro.json").read_text())["items"]}
     assert {k: v for k, v in after.items() if "hvg" not in k} == before
     assert sorted(str(p.relative_to(cache)) for p in cache.rglob("*")) == listing  # nothing written
+
+
+MINE = """
+import numpy as np
+from pathlib import Path
+
+from pytest_scbench.models.base import ModelAdapter
+
+SEED = {seed}
+
+
+class Mine(ModelAdapter):
+    provides = frozenset({{"embedding"}})
+    reads_expression = False
+
+    def embed(self, dataset, ctx):
+        with Path("calls.txt").open("a") as fh:
+            fh.write(f"{{ctx.device}} {{ctx.batch_size}}\\n")
+        return np.random.default_rng(SEED).normal(size=(dataset.n_obs, 8))
+"""
+
+
+def mine_suite(batch_size: int) -> str:
+    return SUITE.replace("models: [random, pca]", f'models: [{{name: mine, adapter: "mymodels:Mine", batch_size: {batch_size}}}]')
+
+
+def test_an_edited_adapter_or_another_batch_size_is_never_served_the_old_output(tiny: pytest.Pytester) -> None:
+    # a CI that keeps its cache must not pass a change to a model's code it never ran
+    package = tiny.path / "suites" / "mymodels"
+    package.mkdir()
+    (package / "__init__.py").write_text(MINE.format(seed=1))
+    write_suite(tiny, mine_suite(8), "cachet")
+    calls = tiny.path / "calls.txt"
+
+    _, first = run(tiny, "first.json")
+    _, again = run(tiny, "again.json")
+    assert calls.read_text().splitlines() == ["cpu 8"] and again == first  # unchanged: served from the cache
+
+    (package / "__init__.py").write_text(MINE.format(seed=2))  # the model's code changed
+    _, edited = run(tiny, "edited.json")
+    assert calls.read_text().splitlines() == ["cpu 8", "cpu 8"]
+    assert edited != first
+
+    (package / "helpers.py").write_text("SCALE = 2\n")  # a helper module beside it counts too
+    run(tiny, "helper.json")
+    assert len(calls.read_text().splitlines()) == 3
+
+    write_suite(tiny, mine_suite(512), "cachet")  # padding and batch statistics depend on it
+    run(tiny, "batch.json")
+    assert calls.read_text().splitlines()[-1] == "cpu 512"
