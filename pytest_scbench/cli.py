@@ -277,7 +277,16 @@ def _merge(paths: list[Path], output: Path, partial: bool) -> int:
     write_report(output, merged)
     summary = merged["summary"]
     print(f"wrote {output}: {summary['items']} item(s) from {len(paths)} report(s)")
-    return 0
+    checks = merged.get("expectations") or []
+    settled = [e for e in checks if e.get("settled_by") == "merge"]
+    failed = [e for e in checks if e.get("outcome") == "failed"]
+    if settled:
+        print(f"judged {len(settled)} expectation(s) that no single report could check (their items ran apart)")
+    for check in failed:
+        print(check.get("message") or f"{check.get('id')}: failed", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} of {len(checks)} expectation(s) failed", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _prepare(dataset: str, fraction: float, seed: int, data_dir: Path | None) -> int:

@@ -191,17 +191,22 @@ def _metrics(e: Expectation, case: Case) -> list[str]:
     return list(case.task.task.headline_metrics())
 
 
+def holds(kind: str, by: float, value: float, other_value: float, direction: str) -> bool:
+    """Whether ``value`` beats ``other_value`` by more than ``by`` (``kind`` "beats"), or is
+    not worse than it by more than ``by`` ("within"); never where either is not finite."""
+    if not (math.isfinite(value) and math.isfinite(other_value)):
+        return False
+    gain = value - other_value if direction == "higher" else other_value - value
+    if kind == "beats":
+        return gain > by + EPSILON
+    return gain >= -by - EPSILON
+
+
 def evaluate(check: Check, value: float, other_value: float, direction: str) -> Outcome:
     """Judge one check on the two values (``other_value``: the other model's, or the baseline)."""
     e = check.expectation
     difference = value - other_value
-    gain = difference if direction == "higher" else -difference
-    if not (math.isfinite(value) and math.isfinite(other_value)):
-        passed = False
-    elif e.kind == "beats":
-        passed = gain > e.by + EPSILON
-    else:
-        passed = gain >= -e.by - EPSILON
+    passed = holds(e.kind, e.by, value, other_value, direction)
     sign = 1 if direction == "higher" else -1
     if e.kind == "beats":
         required = f"{'>' if sign > 0 else '<'} {sign * e.by:+.4f}"

@@ -148,5 +148,5 @@ def test_merge_keeps_each_expectation_check_once_a_run_check_over_a_skipped_one(
     b = shard_report(tmp_path / "b.json", {"random": 0.5}, 2, expectations=[skipped])
     for order in ((a, b), (b, a)):
         out = tmp_path / "all.json"
-        assert main(["merge", *map(str, order), "-o", str(out)]) == 0
+        assert main(["merge", *map(str, order), "-o", str(out)]) == 1  # the merged run holds a failed check
         assert json.loads(out.read_text())["expectations"] == [ran]

@@ -11,6 +11,12 @@ Shards: reports of ``--scbench-shard K/N`` runs must agree on N; the merged repo
 ``partial`` is given (then it is a warning): a CI job that failed to upload its report
 would otherwise pass as a smaller benchmark. Reports without a shard (say a CPU job and a
 GPU job split by markers) merge with ``shard`` None; sharded and unsharded reports do not mix.
+
+Expectations (a suite's ``expect:``): a check no report could run, because its two items
+ran in different shards or jobs, is judged here on the merged items by the rule the plugin
+applies (:func:`~pytest_scbench.expectations.holds`), and marked ``"settled_by": "merge"``;
+without this, a check between a CPU and a GPU model, or between models of two shards, would
+be skipped everywhere.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScbenchError
+from ..expectations import BASELINE, holds, result_values
+from ..limits import is_finite_number
 from ..results import CaseResult
 from .json_report import REPORT_VERSION, build_report
 
@@ -57,7 +65,9 @@ def merge_reports(reports: Sequence[tuple[Path, dict[str, Any]]], partial: bool 
     merged = build_report(
         results, first.get("environment", {}), suites, first.get("options", {}), shard=shard, not_run=not_run
     )
-    merged["expectations"] = _merge_expectations(reports)
+    merged["expectations"] = _settle(
+        _merge_expectations(reports), {item_id: item for item_id, (_, item) in items.items()}
+    )
     merged["merged_from"] = [
         {"path": str(path), "shard": report.get("shard"), "items": len(report.get("items", []))}
         for path, report in reports
@@ -136,3 +146,55 @@ def _merge_expectations(reports: Sequence[tuple[Path, dict[str, Any]]]) -> list[
             if seen is None or (seen.get("outcome") == "skipped" and record.get("outcome") != "skipped"):
                 chosen[record["id"]] = record
     return [chosen[k] for k in sorted(chosen)]
+
+
+def _settle(records: list[dict[str, Any]], items: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """``records`` with each skipped check whose items both completed in ``items`` judged."""
+    for record in records:
+        if record.get("outcome") != "skipped":
+            continue
+        judged = _judge(record, items)
+        if judged is not None:
+            record.update(judged, settled_by="merge")
+    return records
+
+
+def _judge(record: dict[str, Any], items: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The outcome of one check from the merged items; None where they cannot decide it."""
+    kind, by = record.get("kind"), record.get("by")
+    names = [record.get(k) for k in ("suite", "model", "other", "dataset", "task", "metric")]
+    if kind not in ("beats", "within") or not is_finite_number(by) or by < 0:
+        return None
+    if not all(isinstance(n, str) for n in names):
+        return None
+    suite, model, other, dataset, task, metric = names
+    mine = items.get(f"{suite}[{model}-{dataset}-{task}]")
+    if mine is None or not mine.get("completed"):
+        return None
+    value, direction, baseline = result_values(mine, metric)
+    if other == BASELINE:
+        other_value = baseline
+    else:
+        theirs = items.get(f"{suite}[{other}-{dataset}-{task}]")
+        if theirs is None or not theirs.get("completed"):
+            return None
+        other_value = result_values(theirs, metric)[0]
+    if not (is_finite_number(value) and is_finite_number(other_value)) or direction not in ("higher", "lower"):
+        return None
+    passed = holds(kind, float(by), float(value), float(other_value), direction)
+    label = f"{model} baseline" if other == BASELINE else other
+    message = (
+        ""
+        if passed
+        else f"{record.get('id')}: not true: {record.get('description') or kind} on {metric} ({dataset}, {task}): "
+        f"{model} {value:.4f}, {label} {other_value:.4f}, difference {value - other_value:+.4f} (judged at merge)"
+    )
+    return {
+        "value": value,
+        "other_value": other_value,
+        "difference": value - other_value,
+        "direction": direction,
+        "passed": passed,
+        "outcome": "passed" if passed else "failed",
+        "message": message,
+    }

@@ -135,3 +135,48 @@ def test_assignment_is_stable_and_independent_of_other_groups() -> None:
     assert parse_shard(" 2/5 ") == Shard(2, 5)
     assert group_of("core[pca-pbmc68k-throughput]") == group_of("core[pca-pbmc68k-clustering]") == "core/pca/pbmc68k"
     assert group_of("test_plain") is None and re.match(r"\d", str(Shard(1, 2)))
+
+
+def test_merge_judges_an_expectation_whose_models_ran_in_different_shards(
+    project: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # shards group items by model, so "random beats pca" is skipped in every shard; the merge,
+    # which holds both results, must judge it, or the claim is never checked anywhere
+    count = next(n for n in range(2, 10) if shard_of("ex/random/pbmc68k", n) != shard_of("ex/pca/pbmc68k", n))
+    write_suite(
+        project,
+        """
+        name: ex
+        models: [random, pca]
+        datasets: [pbmc68k]
+        tasks: [embedding]
+        expect:
+          - {model: random, beats: pca}
+          - {model: pca, beats: random, by: 0.01}
+        """,
+        name="ex",
+    )
+    shards = []
+    for k in (shard_of("ex/random/pbmc68k", count), shard_of("ex/pca/pbmc68k", count)):
+        path = project.path / f"shard-{k}.json"
+        result = project.runpytest(
+            "suites", "-p", "no:cacheprovider", "--scbench-shard", f"{k}/{count}", f"--scbench-json={path}"
+        )
+        assert result.ret == 0, result.stdout.str()
+        assert {e["outcome"] for e in read_json(path)["expectations"]} == {"skipped"}
+        shards.append(str(path))
+    capsys.readouterr()
+
+    assert main(["merge", *shards, "-o", str(project.path / "m.json"), "--partial"]) == 1
+    out, err = capsys.readouterr()
+    assert "judged 2 expectation(s) that no single report could check" in out
+    assert (
+        "1 of 2 expectation(s) failed" in err
+        and "ex[expect-random-beats-pca-pbmc68k-embedding-asw_label]: not true" in err
+    )
+    checks = {e["id"]: e for e in read_json(project.path / "m.json")["expectations"]}
+    random_beats = checks["ex[expect-random-beats-pca-pbmc68k-embedding-asw_label]"]
+    pca_beats = checks["ex[expect-pca-beats-random-pbmc68k-embedding-asw_label]"]
+    assert random_beats["outcome"] == "failed" and random_beats["settled_by"] == "merge"
+    assert pca_beats["outcome"] == "passed" and pca_beats["difference"] > 0.01
+    assert pca_beats["difference"] == pytest.approx(pca_beats["value"] - pca_beats["other_value"])
