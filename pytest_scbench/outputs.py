@@ -301,4 +301,10 @@ class Outputs:
                 f"{where}: {kind} has {int(bad.sum())} NaN/Inf values in {rows.size} rows "
                 f"(first rows: {rows[:5].tolist()})"
             )
+        if kind == "embedding" and value.shape[0] > 1 and not (value != value[:1]).any():
+            # a collapsed model: every distance is 0, and the silhouette of ties (0, rescaled to
+            # 0.5) or a clustering of ties would score it above the random control
+            raise ModelError(
+                f"{where}: the embedding is the same vector for every cell (a collapsed model); there is nothing to score"
+            )
         return value

@@ -18,8 +18,8 @@ class CountingModel(ModelAdapter):
 
     provides = frozenset({"embedding"})
 
-    def __init__(self, log: str = "", shape_error: bool = False, nan: bool = False) -> None:
-        super().__init__(log=log, shape_error=shape_error, nan=nan)
+    def __init__(self, log: str = "", shape_error: bool = False, nan: bool = False, collapsed: bool = False) -> None:
+        super().__init__(log=log, shape_error=shape_error, nan=nan, collapsed=collapsed)
 
     def embed(self, dataset: Dataset, ctx: RunContext) -> np.ndarray:
         if self.params["log"]:
@@ -29,6 +29,8 @@ class CountingModel(ModelAdapter):
         emb = x @ np.random.default_rng(ctx.seed).normal(size=(x.shape[1], 4))
         if self.params["nan"]:
             emb[3, 1] = np.nan
+        if self.params["collapsed"]:
+            emb[:] = emb[0]
         return emb[:-1] if self.params["shape_error"] else emb
 
 
@@ -81,6 +83,8 @@ def test_concurrent_processes_compute_once(tmp_path: Path) -> None:
     [
         ({"shape_error": True}, r"embedding has shape \(19, 4\), expected 20 along axis 0"),
         ({"nan": True}, r"embedding has 1 NaN/Inf values in 1 rows \(first rows: \[3\]\)"),
+        # silhouettes of ties score 0.5, above the random control: a collapsed model must fail
+        ({"collapsed": True}, r"the embedding is the same vector for every cell \(a collapsed model\)"),
     ],
 )
 def test_invalid_outputs_raise_model_error_naming_model_and_dataset(params: dict, message: str) -> None:

@@ -17,7 +17,7 @@ name = "scbench-demo-adapter"
 version = "0.0.1"
 
 [project.entry-points."pytest_scbench.models"]
-demo_constant = "scbench_demo_adapter:ConstantEmbedding"
+demo_offset = "scbench_demo_adapter:OffsetEmbedding"
 """
 
 MODULE = '''
@@ -26,11 +26,13 @@ import numpy as np
 from pytest_scbench.models import ModelAdapter
 
 
-class ConstantEmbedding(ModelAdapter):
+class OffsetEmbedding(ModelAdapter):
     provides = frozenset({"embedding"})
 
     def embed(self, dataset, ctx):
-        return np.full((dataset.n_obs, 2), float(self.params.get("value", 1.0)), dtype=np.float32)
+        # the cell's position, offset by the parameter: an embedding that depends on both
+        offset = float(self.params.get("value", 1.0))
+        return np.arange(dataset.n_obs, dtype=np.float32)[:, None] + np.float32([0.0, offset])
 '''
 
 

@@ -95,10 +95,10 @@ def test_a_third_party_package_registers_through_its_entry_point(
     monkeypatch.delitem(sys.modules, "scbench_demo_adapter", raising=False)
 
     fresh: Registry = Registry("model", "pytest_scbench.models", "pytest_scbench.models")
-    assert fresh.names() == ["demo_constant"]  # built-ins register in the global registry
-    factory = resolve_adapter("demo_constant", registry=fresh)
+    assert fresh.names() == ["demo_offset"]  # built-ins register in the global registry
+    factory = resolve_adapter("demo_offset", registry=fresh)
     assert factory.__module__ == "scbench_demo_adapter"
-    model = build_adapter("demo_constant", {"value": 3.0}, name="demo", registry=fresh)
+    model = build_adapter("demo_offset", {"value": 3.0}, name="demo", registry=fresh)
     assert isinstance(model, ModelAdapter)
-    np.testing.assert_array_equal(model.embed(pbmc, ctx), np.full((700, 2), 3.0))
+    np.testing.assert_array_equal(model.embed(pbmc, ctx), np.arange(700)[:, None] + np.array([0.0, 3.0]))
     sys.modules.pop("scbench_demo_adapter", None)

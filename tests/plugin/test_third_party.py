@@ -22,7 +22,7 @@ def test_installed_adapter_is_usable_by_name_in_a_suite(
         name: demo
         models:
           - random
-          - {name: constant, adapter: demo_constant, value: 2.0}
+          - {name: offset, adapter: demo_offset, value: 2.0}
         datasets: [pbmc68k]
         tasks: [embedding]
         """,
@@ -30,4 +30,4 @@ def test_installed_adapter_is_usable_by_name_in_a_suite(
     result = project.runpytest_subprocess("suites", "-p", "no:cacheprovider", "--scbench-json", "r.json")
     result.assert_outcomes(passed=2)
     listed = project.run(sys.executable, "-m", "pytest_scbench.cli", "list", "models")
-    listed.stdout.fnmatch_lines(["demo_constant *embedding*"])
+    listed.stdout.fnmatch_lines(["demo_offset *embedding*"])
