@@ -90,20 +90,26 @@ def import_object(path: str, root: Path | None = None, near: Path | None = None)
     ``path`` must be dotted Python identifiers on both sides of the colon. The module's
     top-level package (or module) is looked for in ``near`` (the suite file's folder) and
     each folder above it up to ``root`` (pytest's rootdir), then in ``root``: the first
-    that holds it is put first on ``sys.path``, as pytest's ``prepend`` import mode does for
-    conftest files, so an adapter imports the same under ``pytest``, ``python -m pytest``
-    and ``pytest -p``, from any directory. Folders outside ``root`` are never searched:
-    a suite cannot make code beside it importable unless the rootdir holds it.
+    that holds it is put first on ``sys.path`` while the module is imported, as pytest's
+    ``prepend`` import mode does for conftest files, so an adapter imports the same under
+    ``pytest``, ``python -m pytest`` and ``pytest -p``, from any directory. Folders outside
+    ``root`` are never searched: a suite cannot make code beside it importable unless the
+    rootdir holds it. The folder is taken off ``sys.path`` again once the module is
+    imported (its package's own submodules still import through the package), so a stray
+    ``torch.py`` beside a suite never shadows a library imported later in the run.
     """
     module_name, sep, attr = path.partition(":")
     if not sep or not _dotted(module_name) or not _dotted(attr):
         raise ScbenchError(f"{path!r} is not of the form 'package.module:Name'")
-    if root is not None:
-        _prefer_holder(_import_roots(Path(root), near), module_name.split(".")[0])
+    added = _prefer_holder(_import_roots(Path(root), near), module_name.split(".")[0]) if root is not None else None
     try:
         obj: Any = importlib.import_module(module_name)
     except ImportError as exc:
         raise ScbenchError(f"cannot import module {module_name!r} named in {path!r}: {exc}") from exc
+    finally:
+        if added is not None and added in sys.path:
+            sys.path.remove(added)
+            importlib.invalidate_caches()
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
@@ -128,12 +134,15 @@ def _import_roots(root: Path, near: Path | None) -> list[Path]:
     return chain[: chain.index(root) + 1]
 
 
-def _prefer_holder(candidates: list[Path], top: str) -> None:
-    """Put the first folder of ``candidates`` that holds package or module ``top`` first on ``sys.path``."""
+def _prefer_holder(candidates: list[Path], top: str) -> str | None:
+    """Put the first folder of ``candidates`` that holds package or module ``top`` first on
+    ``sys.path``; the entry added, or None where it was there already or no folder holds it."""
     for folder in candidates:
         if (folder / top).is_dir() or (folder / f"{top}.py").is_file():
             entry = str(folder)
-            if entry not in sys.path:
-                sys.path.insert(0, entry)
-                importlib.invalidate_caches()
-            return
+            if entry in sys.path:
+                return None
+            sys.path.insert(0, entry)
+            importlib.invalidate_caches()
+            return entry
+    return None

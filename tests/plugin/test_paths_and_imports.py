@@ -154,3 +154,45 @@ def test_declared_path_params_of_built_in_and_third_party_adapters(tmp_path: Pat
     assert is_path_param(Geneformer, "token_dictionary") and is_path_param(Geneformer, "gene_median_dictionary")
     assert not is_path_param(Geneformer, "gene_col")
     assert is_path_param(SCLM, "checkpoint") and is_path_param(SCLM, "path")
+
+
+LOCAL_ADAPTER = '''
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from pytest_scbench import ModelAdapter
+
+
+class Local(ModelAdapter):
+    provides = frozenset({"embedding"})
+    reads_expression = False
+
+    def embed(self, dataset, ctx):
+        from mymodels import projection  # a submodule, imported when the model runs
+
+        folder = str(Path(__file__).resolve().parents[1])
+        Path("seen.txt").write_text(f"{folder in sys.path} {'torch' in sys.modules and sys.modules['torch'].__file__}")
+        return projection.embed(dataset.n_obs)
+'''
+
+
+def test_the_suites_folder_is_on_sys_path_only_while_its_adapter_imports(project: pytest.Pytester) -> None:
+    # a stray torch.py beside a suite must not shadow the real torch the run imports later
+    suites = project.path / "suites"
+    (suites / "mymodels").mkdir(parents=True)
+    (suites / "mymodels" / "__init__.py").write_text(textwrap.dedent(LOCAL_ADAPTER))
+    (suites / "mymodels" / "projection.py").write_text(
+        "import numpy as np\n\ndef embed(n):\n    return np.random.default_rng(0).normal(size=(n, 3))\n"
+    )
+    (suites / "torch.py").write_text("raise ImportError('the stray torch.py beside the suite was imported')\n")
+    write_suite(
+        project,
+        "name: demo\nmodels: [{name: local, adapter: 'mymodels:Local'}]\ndatasets: [pbmc68k]\ntasks: [embedding]\n",
+    )
+    done = run(project.path, sys.executable, "-m", "pytest", "suites")
+    assert done.returncode == 0, done.stdout + done.stderr
+    on_path, torch_file = (project.path / "seen.txt").read_text().split(" ", 1)
+    assert on_path == "False"
+    assert "suites" not in torch_file  # the real torch, or none imported: never the stray one
