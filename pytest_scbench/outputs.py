@@ -305,6 +305,7 @@ class Outputs:
             # a collapsed model: every distance is 0, and the silhouette of ties (0, rescaled to
             # 0.5) or a clustering of ties would score it above the random control
             raise ModelError(
-                f"{where}: the embedding is the same vector for every cell (a collapsed model); there is nothing to score"
+                f"{where}: the embedding is the same vector for every cell (a collapsed model); "
+                "there is nothing to score"
             )
         return value

@@ -67,7 +67,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     add(
         "update_baselines",
-        "rewrite the baseline entries of every item that ran to completion",
+        "rewrite the baseline entries of every item that ran to completion (command line only: "
+        "the ini key is refused, a committed setting would disable the gate)",
         ini_type="bool",
         ini_default=False,
         action="store_true",

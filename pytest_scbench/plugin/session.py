@@ -64,6 +64,12 @@ class Options:
             value = get(name)
             return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
 
+        if flag_in_ini(config, "update_baselines"):
+            raise pytest.UsageError(
+                "ini key scbench_update_baselines is set: rewriting baselines is an action of one run "
+                "(pass --scbench-update-baselines on the command line), never a setting, since a committed "
+                "setting would turn every regression into a new baseline"
+            )
         json_path = get("json")
         data_dir = get("data_dir")
         seeds = _number(get("seeds"), "seeds", int, 1, MAX_SEEDS)
@@ -72,7 +78,7 @@ class Options:
         return cls(
             device=get("device") or "auto",
             strict=flag("strict"),
-            update_baselines=flag("update_baselines"),
+            update_baselines=bool(config.getoption("scbench_update_baselines", False)),
             json_path=Path(json_path) if json_path else None,
             html_path=Path(get("html")) if get("html") else None,
             markdown_path=Path(get("markdown")) if get("markdown") else None,
@@ -83,6 +89,12 @@ class Options:
             z=DEFAULT_Z if z is None else float(z),
             speed=flag("speed"),
         )
+
+
+def flag_in_ini(config: pytest.Config, name: str) -> bool:
+    """Whether the ini file sets boolean key ``scbench_<name>`` to true."""
+    value = config.getini(f"scbench_{name}")
+    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
 
 
 def _number(raw: Any, name: str, kind: type, low: float, high: float) -> float | None:

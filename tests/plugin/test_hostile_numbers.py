@@ -102,6 +102,8 @@ def test_numeric_options_out_of_range_are_usage_errors(project: pytest.Pytester,
         ("scbench_z = three", "--scbench-z must be a number, got 'three'"),
         ("scbench_seeds = 1.5", "--scbench-seeds must be an integer, got '1.5'"),
         ("scbench_seed_offset = -1", "--scbench-seed-offset must be 0 or more"),
+        # a committed setting would rewrite every regressed baseline and pass: the gate off for good
+        ("scbench_update_baselines = true", "ini key scbench_update_baselines is set: rewriting baselines is an action"),
     ],
 )
 def test_numeric_ini_keys_are_checked_the_same(project: pytest.Pytester, ini: str, says: str) -> None:
