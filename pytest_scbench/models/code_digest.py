@@ -55,12 +55,12 @@ def stack_versions() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-@functools.cache
 def source_digest(module_name: str) -> str:
     """SHA-256 of the source files of ``module_name``'s package folder (see the module doc).
 
     ``""`` for a module with no source file on disk (built into the interpreter, or made at
-    run time): its outputs are then keyed by class, parameters and weights only.
+    run time): its outputs are then keyed by class, parameters and weights only. Files are
+    read again only when their size or modification time changed.
     """
     module = sys.modules.get(module_name)
     file = getattr(module, "__file__", None)
@@ -74,16 +74,27 @@ def source_digest(module_name: str) -> str:
         files = sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
     else:
         files = [path]
-    digest = hashlib.sha256()
-    by_content = len(files) <= MAX_HASHED_FILES
+    stamps = []
     for source in files:
-        digest.update(source.relative_to(folder).as_posix().encode() + b"\0")
         try:
-            if by_content:
-                digest.update(hashlib.sha256(source.read_bytes()).digest())
-            else:
-                stat = source.stat()
-                digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+            stat = source.stat()
+            stamps.append((source.relative_to(folder).as_posix(), stat.st_size, stat.st_mtime_ns))
+        except OSError:
+            stamps.append((source.relative_to(folder).as_posix(), -1, -1))
+    return _digest(folder, tuple(stamps))
+
+
+@functools.lru_cache(maxsize=256)
+def _digest(folder: Path, stamps: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    by_content = len(stamps) <= MAX_HASHED_FILES
+    for name, size, mtime in stamps:
+        digest.update(name.encode() + b"\0")
+        if not by_content:
+            digest.update(f"{size}:{mtime}".encode())
+            continue
+        try:
+            digest.update(hashlib.sha256((folder / name).read_bytes()).digest())
         except OSError:
             digest.update(b"unreadable")
     return digest.hexdigest()
