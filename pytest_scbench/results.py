@@ -17,6 +17,11 @@ from .errors import TaskError
 from .metrics.value import MetricValue
 
 
+def item_id(suite: str, model: str, dataset: str, task: str) -> str:
+    """A benchmark item's id, ``<suite>[<model>-<dataset>-<task>]``: its test id and baseline key."""
+    return f"{suite}[{model}-{dataset}-{task}]"
+
+
 @dataclass(frozen=True)
 class MetricSummary:
     """A metric over the seeds of a run: the mean is what is gated."""

@@ -33,6 +33,7 @@ from .limits import (
 )
 from .models.base import ModelAdapter
 from .models.resolve import instantiate, is_path_param, output_params, resolve_adapter
+from .results import item_id
 from .tasks.base import Task
 
 #: Names that appear in test ids: no '-' (the id separator), no brackets or spaces.
@@ -133,7 +134,7 @@ class Case:
     @property
     def id(self) -> str:
         """The test id, ``<suite>[<model>-<dataset>-<task>]``; also the baseline key."""
-        return f"{self.suite.name}[{self.param_id}]"
+        return item_id(self.suite.name, self.model.name, self.dataset.name, self.task.name)
 
     @property
     def skip_reason(self) -> str | None:

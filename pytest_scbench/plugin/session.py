@@ -61,8 +61,7 @@ class Options:
             return value if value is not None else config.getini(f"scbench_{name}")
 
         def flag(name: str) -> bool:
-            value = get(name)
-            return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+            return _truthy(get(name))
 
         if flag_in_ini(config, "update_baselines"):
             raise pytest.UsageError(
@@ -93,7 +92,11 @@ class Options:
 
 def flag_in_ini(config: pytest.Config, name: str) -> bool:
     """Whether the ini file sets boolean key ``scbench_<name>`` to true."""
-    value = config.getini(f"scbench_{name}")
+    return _truthy(config.getini(f"scbench_{name}"))
+
+
+def _truthy(value: Any) -> bool:
+    """A boolean option's value, from the command line (a bool) or an ini file (text)."""
     return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
 
 

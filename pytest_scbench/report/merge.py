@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import ScbenchError
 from ..expectations import BASELINE, holds, result_values
 from ..limits import is_finite_number
-from ..results import CaseResult
+from ..results import CaseResult, item_id
 from .json_report import REPORT_VERSION, build_report
 
 
@@ -168,14 +168,14 @@ def _judge(record: dict[str, Any], items: dict[str, dict[str, Any]]) -> dict[str
     if not all(isinstance(n, str) for n in names):
         return None
     suite, model, other, dataset, task, metric = names
-    mine = items.get(f"{suite}[{model}-{dataset}-{task}]")
+    mine = items.get(item_id(suite, model, dataset, task))
     if mine is None or not mine.get("completed"):
         return None
     value, direction, baseline = result_values(mine, metric)
     if other == BASELINE:
         other_value = baseline
     else:
-        theirs = items.get(f"{suite}[{other}-{dataset}-{task}]")
+        theirs = items.get(item_id(suite, other, dataset, task))
         if theirs is None or not theirs.get("completed"):
             return None
         other_value = result_values(theirs, metric)[0]
