@@ -68,45 +68,56 @@ def _rows(T: sparse.csr_matrix, start: int, stop: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((T.data[lo:hi], T.indices[lo:hi], indptr), shape=(stop - start, T.shape[1]))
 
 
+def product_threads(T: sparse.csr_matrix) -> int:
+    """Threads the products with ``T`` run on: every core, fewer for a small matrix."""
+    return min(os.cpu_count() or 1, max(1, T.nnz // _NNZ_PER_THREAD))
+
+
 def _top_eigenpairs(T: sparse.csr_matrix, k: int, v0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ARPACK's ``k`` eigenpairs of largest magnitude of symmetric ``T``, its products threaded."""
-    threads = min(os.cpu_count() or 1, max(1, T.nnz // _NNZ_PER_THREAD))
+    threads = product_threads(T)
     if threads <= 1:
         return eigsh(T, k=k, which="LM", v0=v0)
     with ThreadPoolExecutor(threads) as pool:
         return eigsh(_RowBands(T, pool, threads), k=k, which="LM", v0=v0)
 
 
+def transition_matrix(connectivities: sparse.spmatrix) -> sparse.csr_matrix:
+    """scanpy's symmetric transition matrix of a connectivity graph, density-normalised.
+
+    ``K = Q C Q`` with ``Q`` the inverse degrees, then ``Z K Z`` with ``Z`` the inverse
+    square roots of ``K``'s degrees (scanpy's ``_compute_transitions``, in the input's
+    dtype), returned in float64 as scanpy hands it to ARPACK.
+    """
+    C = sparse.csr_matrix(connectivities)
+    q = np.asarray(C.sum(axis=0)).ravel()
+    K = sparse.diags(1.0 / q) @ C @ sparse.diags(1.0 / q)
+    z = np.sqrt(np.asarray(K.sum(axis=0)).ravel())
+    return sparse.csr_matrix((sparse.diags(1.0 / z) @ K @ sparse.diags(1.0 / z)).astype(np.float64))
+
+
 def diffusion_embedding(connectivities: sparse.spmatrix, n_comps: int = DIFFUSION_COMPONENTS) -> np.ndarray:
     """Multiscale diffusion map of a symmetric connectivity graph (scanpy's transitions).
 
-    Definition (scanpy's ``_compute_transitions`` with density normalisation, as
-    scib-metrics' ``utils.diffusion_nn`` uses it): ``K = Q C Q`` with ``Q`` the inverse
-    degrees, ``T = Z K Z`` with ``Z`` the inverse square roots of ``K``'s degrees; the
-    ``min(n_comps, n - 1)`` eigenpairs of largest magnitude of ``T`` (float64 ARPACK,
-    kept in float32, decreasing; ARPACK started from a seeded vector, so equal inputs give
-    equal maps); each eigenvector scaled by ``l / (1 - l)`` (by 1 where
-    ``l == 1``, the stationary one), ``l`` being the eigenvalue plus 1e-8, so that the
-    number of diffusion steps is integrated out. Euclidean distances in it approximate
-    diffusion distances.
+    Definition (scanpy's diffusion map as scib-metrics' ``utils.diffusion_nn`` computes
+    it): the ``min(n_comps, n - 1)`` eigenpairs of largest magnitude of the graph's
+    :func:`transition_matrix` ``T`` (float64 ARPACK, kept in float32, decreasing; ARPACK
+    started from a seeded vector, so equal inputs give equal maps); each eigenvector
+    scaled by ``l / (1 - l)`` (by 1 where ``l == 1``, the stationary one), ``l`` being
+    the eigenvalue plus 1e-8, so that the number of diffusion steps is integrated out.
+    Euclidean distances in it approximate diffusion distances.
 
     Returns
     -------
     float32 array (n_cells, n_components).
     """
-    C = sparse.csr_matrix(connectivities)
-    n = C.shape[0]
-    q = np.asarray(C.sum(axis=0)).ravel()
-    Q = sparse.diags(1.0 / q)
-    K = Q @ C @ Q
-    z = np.sqrt(np.asarray(K.sum(axis=0)).ravel())
-    Z = sparse.diags(1.0 / z)
-    T = (Z @ K @ Z).astype(np.float64)
+    T = transition_matrix(connectivities)
+    n = T.shape[0]
     k = min(n - 1, n_comps)
     # a fixed start vector: ARPACK's own advances between calls, and where eigenvalues tie
     # at the k-th the pairs kept would depend on how many searches ran before
     v0 = np.random.default_rng(0).uniform(-1, 1, n)
-    evals, evecs = _top_eigenpairs(sparse.csr_matrix(T), k, v0)
+    evals, evecs = _top_eigenpairs(T, k, v0)
     evals = evals.astype(np.float32)[::-1] + _EPS
     evecs = evecs.astype(np.float32)[:, ::-1]
     with np.errstate(divide="ignore", invalid="ignore"):

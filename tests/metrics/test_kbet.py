@@ -54,25 +54,15 @@ def test_tested_cells_are_shared_equally_between_labels() -> None:
     assert cells_tested_per_label(5, 0) == 5
 
 
-def _transitions(conn):
-    from scipy import sparse
-
-    C = sparse.csr_matrix(conn)
-    q = np.asarray(C.sum(axis=0)).ravel()
-    K = sparse.diags(1.0 / q) @ C @ sparse.diags(1.0 / q)
-    z = np.sqrt(np.asarray(K.sum(axis=0)).ravel())
-    return sparse.csr_matrix((sparse.diags(1.0 / z) @ K @ sparse.diags(1.0 / z)).astype(np.float64))
-
-
 @pytest.mark.parametrize("bands", [1, 2, 3, 7])
 def test_threaded_products_are_the_plain_product_bit_for_bit(graph50, bands) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from scipy import sparse
 
-    from pytest_scbench.metrics.kbet import _RowBands
+    from pytest_scbench.metrics.kbet import _RowBands, transition_matrix
 
-    T = _transitions(graph50.connectivities)
+    T = transition_matrix(graph50.connectivities)
     # rows without entries at the start, the middle and the end: bands may be empty
     T = sparse.csr_matrix(
         sparse.vstack([sparse.csr_matrix((3, T.shape[1])), T[:400], sparse.csr_matrix((5, T.shape[1])), T[400:]])
