@@ -7,11 +7,13 @@ task set's time. This script builds the largest cell type of the realistic embed
 does, then runs ARPACK (``eigsh``, the seeded start vector) twice, in one process:
 
 * ``plain``: ``eigsh`` on the sparse matrix, every product on one thread;
-* ``threaded``: the products on every core, one band of rows per thread
-  (``kbet._top_eigenpairs``, what kBET runs);
+* ``threaded``: the products on every core, one band of rows (an equal share of the
+  non-zeros) per thread, each row summed by scipy's kernel as ``T @ x`` sums it;
 
 and prints each run's time, its matrix-vector products and the time inside them, and
-whether the eigenvectors are the same bit for bit.
+whether the eigenvectors are the same bit for bit. kBET runs ``plain``: at 307,551 cells
+the threaded products made ARPACK slower, not faster (benchmarks/README.md), although
+they are 1.4x faster alone.
 
 Usage (from the repository root)::
 
@@ -24,15 +26,38 @@ Not a test: it prints one line per run.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from realistic import realistic  # noqa: E402
+
+
+class RowBands:
+    """``T @ x`` on a thread pool, one band of rows per thread: bit-identical to ``T @ x``."""
+
+    def __init__(self, T: sparse.csr_matrix, pool, bands: int) -> None:  # noqa: ANN001
+        cuts = np.searchsorted(T.indptr, np.linspace(0, T.nnz, bands + 1)[1:-1])
+        edges = [0, *sorted({int(c) for c in cuts if 0 < c < T.shape[0]}), T.shape[0]]
+        self.bands = [(a, b, T[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        self.pool, self.n = pool, T.shape[0]
+
+    def matvec(self, x: np.ndarray) -> np.ndarray:
+        x = np.ravel(x)
+        out = np.empty(self.n)
+
+        def band(part) -> None:  # noqa: ANN001
+            a, b, rows = part
+            out[a:b] = rows @ x
+
+        list(self.pool.map(band, self.bands))
+        return out
 
 
 class Counted:
@@ -74,10 +99,10 @@ def main() -> None:
         flush=True,
     )
     v0 = np.random.default_rng(0).uniform(-1, 1, n)
-    threads = kbet.product_threads(T)
+    threads = os.cpu_count() or 1
     results = {}
     with ThreadPoolExecutor(threads) as pool:
-        for name, product in (("plain", lambda x: T @ x), ("threaded", kbet._RowBands(T, pool, threads).matvec)):
+        for name, product in (("plain", lambda x: T @ x), ("threaded", RowBands(T, pool, threads).matvec)):
             counted = Counted(product)
             op = LinearOperator(T.shape, matvec=counted, dtype=np.float64)
             start = time.perf_counter()

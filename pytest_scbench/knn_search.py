@@ -188,18 +188,14 @@ def recall_rows(n_cells: int, seed: int, sample: int = RECALL_SAMPLE) -> np.ndar
     return np.sort(rng.choice(n_cells, size=min(sample, n_cells), replace=False))
 
 
-def ivf_knn(
-    X: np.ndarray, k: int, seed: int = 0, target: float = IVF_RECALL_TARGET, nprobe: int | None = None
-) -> tuple[np.ndarray, np.ndarray, SearchReport]:
-    """The ``k`` nearest rows of X to every row from a seeded IVF-Flat index.
+def ivf_index(X: np.ndarray, seed: int = 0):  # noqa: ANN201 - a faiss.IndexIVFFlat
+    """The seeded faiss ``IndexIVFFlat`` of float32 ``X`` that :func:`ivf_knn` searches.
 
-    ``nprobe`` None: the smallest of 16, 32, ... (up to every list, an exact search)
-    whose recall on :func:`recall_rows` reaches ``target``; else that ``nprobe``.
-    Returns indices, distances (as :func:`exact_knn`) and the :class:`SearchReport`.
+    :func:`n_lists` coarse cells, k-means trained on a seeded sample of
+    ``IVF_TRAIN_PER_LIST`` cells per list with faiss' own seed set, every row added.
     """
     import faiss
 
-    X = np.ascontiguousarray(X, dtype=np.float32)
     n, d = X.shape
     lists = n_lists(n)
     rng = np.random.default_rng([seed, 7])
@@ -211,6 +207,22 @@ def ivf_knn(
     index.cp.max_points_per_centroid = IVF_TRAIN_PER_LIST
     index.train(train)
     index.add(X)
+    return index
+
+
+def ivf_knn(
+    X: np.ndarray, k: int, seed: int = 0, target: float = IVF_RECALL_TARGET, nprobe: int | None = None
+) -> tuple[np.ndarray, np.ndarray, SearchReport]:
+    """The ``k`` nearest rows of X to every row from a seeded IVF-Flat index.
+
+    ``nprobe`` None: the smallest of 16, 32, ... (up to every list, an exact search)
+    whose recall on :func:`recall_rows` reaches ``target``; else that ``nprobe``.
+    Returns indices, distances (as :func:`exact_knn`) and the :class:`SearchReport`.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    n = X.shape[0]
+    index = ivf_index(X, seed)
+    lists = index.nlist
     c = min(n, k + EXTRA_CANDIDATES)
 
     def search(queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

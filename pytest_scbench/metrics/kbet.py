@@ -8,14 +8,12 @@ kBET (:func:`~pytest_scbench.metrics.neighborhood.kbet_acceptance`) on those.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import LinearOperator, eigsh
+from scipy.sparse.linalg import eigsh
 
 from .neighborhood import kbet_acceptance, kbet_labels
 
@@ -28,58 +26,6 @@ KBET_NEIGHBORS = 50
 DIFFUSION_COMPONENTS = 100
 _EPS = np.float32(1e-8)  # scib-metrics' guard added to the eigenvalues
 _SIZE_MAX = 2**31 - 1
-#: Non-zeros per thread below which a product runs on one thread (threads cost more there).
-_NNZ_PER_THREAD = 1 << 20
-
-
-class _RowBands(LinearOperator):
-    """A CSR matrix whose products with a vector run on several threads, one band of rows each.
-
-    Each band holds an equal share of the non-zeros, and every row's sum is computed by
-    scipy's CSR kernel exactly as ``T @ x`` computes it (scipy releases the GIL there),
-    so the product is bit-identical to ``T @ x`` whatever the number of threads; only
-    ARPACK's matrix-vector products, a third of its time on a large label, get faster.
-    """
-
-    def __init__(self, T: sparse.csr_matrix, pool: ThreadPoolExecutor, bands: int) -> None:
-        super().__init__(T.dtype, T.shape)
-        n = T.shape[0]
-        cuts = np.searchsorted(T.indptr, np.linspace(0, T.nnz, bands + 1)[1:-1])
-        edges = [0, *sorted({int(c) for c in cuts if 0 < c < n}), n]
-        self._bands = [(a, b, _rows(T, a, b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
-        self._pool = pool
-
-    def _matvec(self, x: np.ndarray) -> np.ndarray:
-        x = np.ravel(x)
-        out = np.empty(self.shape[0], dtype=np.result_type(self.dtype, x.dtype))
-
-        def band(part: tuple[int, int, sparse.csr_matrix]) -> None:
-            a, b, rows = part
-            out[a:b] = rows @ x
-
-        list(self._pool.map(band, self._bands))
-        return out
-
-
-def _rows(T: sparse.csr_matrix, start: int, stop: int) -> sparse.csr_matrix:
-    """Rows ``start:stop`` of ``T`` as a CSR matrix sharing ``T``'s arrays (no copy)."""
-    lo, hi = T.indptr[start], T.indptr[stop]
-    indptr = T.indptr[start : stop + 1] - lo
-    return sparse.csr_matrix((T.data[lo:hi], T.indices[lo:hi], indptr), shape=(stop - start, T.shape[1]))
-
-
-def product_threads(T: sparse.csr_matrix) -> int:
-    """Threads the products with ``T`` run on: every core, fewer for a small matrix."""
-    return min(os.cpu_count() or 1, max(1, T.nnz // _NNZ_PER_THREAD))
-
-
-def _top_eigenpairs(T: sparse.csr_matrix, k: int, v0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ARPACK's ``k`` eigenpairs of largest magnitude of symmetric ``T``, its products threaded."""
-    threads = product_threads(T)
-    if threads <= 1:
-        return eigsh(T, k=k, which="LM", v0=v0)
-    with ThreadPoolExecutor(threads) as pool:
-        return eigsh(_RowBands(T, pool, threads), k=k, which="LM", v0=v0)
 
 
 def transition_matrix(connectivities: sparse.spmatrix) -> sparse.csr_matrix:
@@ -117,7 +63,7 @@ def diffusion_embedding(connectivities: sparse.spmatrix, n_comps: int = DIFFUSIO
     # a fixed start vector: ARPACK's own advances between calls, and where eigenvalues tie
     # at the k-th the pairs kept would depend on how many searches ran before
     v0 = np.random.default_rng(0).uniform(-1, 1, n)
-    evals, evecs = _top_eigenpairs(T, k, v0)
+    evals, evecs = eigsh(T, k=k, which="LM", v0=v0)
     evals = evals.astype(np.float32)[::-1] + _EPS
     evecs = evecs.astype(np.float32)[:, ::-1]
     with np.errstate(divide="ignore", invalid="ignore"):

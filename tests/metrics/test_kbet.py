@@ -33,7 +33,9 @@ def test_every_cell_tested_is_the_definition(cells, graph50, exact) -> None:
 
 
 def test_sampled_tested_cells_estimate_the_exact_score(cells, graph50, exact) -> None:
-    estimates = [kbet_per_label(graph50, cells.labels, cells.batch, max_tested=60, seed=seed) for seed in range(8)]
+    estimates = [
+        kbet_per_label(graph50, cells.labels, cells.batch, max_tested=60, seed=seed) for seed in range(8)
+    ]
     for est in estimates:
         assert est.sampled and est.standard_error > 0
         assert set(est.rates) == set(exact.rates)
@@ -52,47 +54,3 @@ def test_tested_cells_are_shared_equally_between_labels() -> None:
     assert cells_tested_per_label(None, 14) is None
     assert cells_tested_per_label(20_000, 14) == 1429
     assert cells_tested_per_label(5, 0) == 5
-
-
-@pytest.mark.parametrize("bands", [1, 2, 3, 7])
-def test_threaded_products_are_the_plain_product_bit_for_bit(graph50, bands) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from scipy import sparse
-
-    from pytest_scbench.metrics.kbet import _RowBands, transition_matrix
-
-    T = transition_matrix(graph50.connectivities)
-    # rows without entries at the start, the middle and the end: bands may be empty
-    T = sparse.csr_matrix(
-        sparse.vstack([sparse.csr_matrix((3, T.shape[1])), T[:400], sparse.csr_matrix((5, T.shape[1])), T[400:]])
-    )
-    T = sparse.csr_matrix(sparse.hstack([T, sparse.csr_matrix((T.shape[0], 8))]))
-    x = np.random.default_rng(1).standard_normal(T.shape[1])
-    with ThreadPoolExecutor(bands) as pool:
-        op = _RowBands(T, pool, bands)
-        assert op.shape == T.shape
-        assert np.array_equal(op @ x, T @ x)
-        assert np.array_equal(op.matvec(x[:, None]).ravel(), T @ x)
-
-
-def test_diffusion_maps_with_threaded_products_are_arpacks_bit_for_bit(graph50, cells, monkeypatch) -> None:
-    # Threads change who computes a row, not how: ARPACK sees the same products and returns
-    # the same eigenvectors, so kBET does not depend on the machine's core count.
-    import os
-
-    from pytest_scbench.metrics import kbet
-
-    names, counts = np.unique(cells.labels, return_counts=True)
-    members = np.flatnonzero(cells.labels == names[counts.argmax()])
-    sub = graph50.connectivities.tocsr()[members][:, members]
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    one_thread = kbet.diffusion_embedding(sub)
-    monkeypatch.setattr(os, "cpu_count", lambda: 3)
-    monkeypatch.setattr(kbet, "_NNZ_PER_THREAD", 1000)
-    calls = []
-    real = kbet._RowBands._matvec
-    monkeypatch.setattr(kbet._RowBands, "_matvec", lambda self, x: calls.append(len(self._bands)) or real(self, x))
-    threaded = kbet.diffusion_embedding(sub)
-    assert calls and set(calls) == {3}
-    assert np.array_equal(threaded, one_thread)
