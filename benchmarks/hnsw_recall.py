@@ -31,8 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from realistic import realistic  # noqa: E402
-from tasks_speed import synthetic  # noqa: E402
+from tasks_speed import generated  # noqa: E402
 
 from pytest_scbench import graph, knn_search  # noqa: E402
 
@@ -49,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     import faiss
 
-    X = (realistic(args.cells) if args.data == "realistic" else synthetic(args.cells))["X"]
+    X = generated(args.data, args.cells)["X"]
     X = np.ascontiguousarray(X, dtype=np.float32)
     tuned = knn_search.recall_rows(X.shape[0], args.seed)
     pool = np.setdiff1d(np.arange(X.shape[0]), tuned)

@@ -26,8 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from realistic import realistic  # noqa: E402
-from tasks_speed import synthetic  # noqa: E402
+from tasks_speed import generated  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +40,7 @@ def main() -> None:
 
     from pytest_scbench import knn_search as ks
 
-    data = realistic(args.cells, seed=0) if args.data == "realistic" else synthetic(args.cells, seed=0)
+    data = generated(args.data, args.cells, seed=0)
     X = np.ascontiguousarray(data["X"], dtype=np.float32)
     n = X.shape[0]
     start = time.perf_counter()

@@ -25,8 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from realistic import realistic  # noqa: E402
-from tasks_speed import synthetic  # noqa: E402
+from tasks_speed import generated  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +40,7 @@ def main() -> None:
     from pytest_scbench.graph import compute_knn
     from pytest_scbench.metrics import cells_tested_per_label, kbet_per_label
 
-    data = realistic(args.cells, seed=0) if args.data == "realistic" else synthetic(args.cells, seed=0)
+    data = generated(args.data, args.cells, seed=0)
     X, labels, batch = data["X"], data["labels"], data["batches"]
     start = time.perf_counter()
     graph = compute_knn(X, 50, seed=0)

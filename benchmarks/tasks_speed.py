@@ -106,6 +106,13 @@ def synthetic(n_cells: int, seed: int = 0) -> dict:
             return {k: data[k] for k in data.files}
 
 
+def generated(kind: str, n_cells: int, seed: int = 0) -> dict:
+    """``--data realistic`` (``realistic.py``) or ``blobs`` (:func:`synthetic`) as arrays."""
+    from realistic import realistic
+
+    return realistic(n_cells, seed=seed) if kind == "realistic" else synthetic(n_cells, seed=seed)
+
+
 class ForestClock:
     """Seconds spent inside scikit-learn's random forest (fit and predictions).
 
