@@ -52,6 +52,8 @@ IVF_TRAIN_PER_LIST = 64
 IVF_TRAIN_ITERATIONS = 20
 #: Queries per call into faiss and per re-ranking block (bounds the float64 gather).
 _QUERY_BLOCK = 4_096
+#: Queries whose candidates are held at once (re-ranked on every core, block by block).
+_REFINE_CHUNK = 64 * _QUERY_BLOCK
 
 
 def n_lists(n_cells: int) -> int:
@@ -226,10 +228,17 @@ def ivf_knn(
     c = min(n, k + EXTRA_CANDIDATES)
 
     def search(queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        candidates = np.empty((queries.shape[0], c), dtype=np.int64)
-        for start in range(0, queries.shape[0], _QUERY_BLOCK):
-            _, candidates[start : start + _QUERY_BLOCK] = index.search(queries[start : start + _QUERY_BLOCK], c)
-        return refine(X, queries, candidates, k)
+        # a chunk of queries at a time: every query's candidates at once take 8 (k + 8) bytes a cell
+        indices = np.empty((queries.shape[0], k), dtype=np.int64)
+        distances = np.empty((queries.shape[0], k), dtype=np.float32)
+        for first in range(0, queries.shape[0], _REFINE_CHUNK):
+            chunk = queries[first : first + _REFINE_CHUNK]
+            candidates = np.empty((chunk.shape[0], c), dtype=np.int64)
+            for start in range(0, chunk.shape[0], _QUERY_BLOCK):
+                _, candidates[start : start + _QUERY_BLOCK] = index.search(chunk[start : start + _QUERY_BLOCK], c)
+            last = first + chunk.shape[0]
+            indices[first:last], distances[first:last] = refine(X, chunk, candidates, k)
+        return indices, distances
 
     rows = recall_rows(n, seed)
     truth, _ = exact_knn(X, X[rows], k)

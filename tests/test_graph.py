@@ -67,6 +67,35 @@ def test_connectivities_match_umap() -> None:
     assert abs(ours - ours.T).max() == 0
 
 
+def _bits(m) -> tuple:  # noqa: ANN001 - a scipy CSR matrix
+    return m.shape, m.indptr.tolist(), m.indices.tolist(), m.data.dtype, m.data.view(np.uint32).tolist()
+
+
+@pytest.mark.parametrize("k", [15, 50])
+def test_connectivities_are_the_same_for_any_row_block(k: int) -> None:
+    X = _points(600, 6, seed=2)
+    X[10:14] = X[3]  # duplicate cells: zero distances beyond the cell itself
+    g = compute_knn(X, k)
+    whole = umap_connectivities(g.indices, g.distances, block_rows=10**9)
+    for rows in (1, 7, 128):
+        assert _bits(umap_connectivities(g.indices, g.distances, block_rows=rows)) == _bits(whole)
+
+
+def test_connectivities_blocks_keep_scipys_sum_of_a_repeated_neighbour() -> None:
+    # not a kNN search's output, but the weights must not depend on the blocks either
+    rng = np.random.default_rng(0)
+    n, k = 300, 20
+    indices = (np.arange(n)[:, None] + rng.integers(-6, 7, size=(n, k))) % n
+    indices[:, 0] = np.arange(n)
+    distances = np.sort(rng.uniform(0.1, 2.0, size=(n, k)).astype(np.float32), axis=1)
+    distances[:, 0] = 0
+    distances[5] = 0  # a row with no positive distance: sigma's floor uses every distance
+    whole = umap_connectivities(indices, distances, block_rows=n)
+    for rows in (1, 13):
+        assert _bits(umap_connectivities(indices, distances, block_rows=rows)) == _bits(whole)
+    assert abs(whole - whole.T).max() == 0
+
+
 def test_approximate_search_is_close_to_exact() -> None:
     X = _points(600, 6, seed=2)
     approx = compute_knn(X, 10, method="pynndescent", seed=0)
