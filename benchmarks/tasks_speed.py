@@ -146,13 +146,23 @@ class ForestClock:
         return timed
 
 
-def worker_exact(data: Path, seed: int) -> dict:
+def load_arrays(data: Path):  # noqa: ANN201 - a mapping of name to array
+    """The data's arrays: an .npz loaded, or (``--stream``) a folder of .npy files each
+    memory-mapped, read from disk as the contender touches it."""
+    import numpy as np
+
+    if data.is_dir():
+        return {name: np.load(data / f"{name}.npy", mmap_mode="r") for name in ("X", "X_pre", "labels", "batches")}
+    return np.load(data)
+
+
+def worker_exact(data: Path, seed: int, tasks_run: tuple[str, ...] = ()) -> dict:
     """ours with every neighbour search exact: what the IVF graph and the sampled
     neighbourhoods above ``graph.EXACT_MAX_CELLS`` cells are measured against."""
     import pytest_scbench.graph
 
     pytest_scbench.graph.EXACT_MAX_CELLS = 10**12
-    return worker_ours(data, seed)
+    return worker_ours(data, seed, tasks_run)
 
 
 #: The items' details the table reports: how each metric was computed at this size.
@@ -163,7 +173,6 @@ def precomputed_inputs(data: Path, seed: int):  # noqa: ANN201
     """TaskInputs of a data set holding only ``obs`` (cell type, batch) and ``obsm["X_pca"]``
     (``X_pre``), and a precomputed model returning ``X``: the file a user scores an
     embedding with."""
-    import numpy as np
     import pandas as pd
     from anndata import AnnData
 
@@ -172,7 +181,7 @@ def precomputed_inputs(data: Path, seed: int):  # noqa: ANN201
     from pytest_scbench.outputs import Outputs, OutputStore
     from pytest_scbench.tasks.base import TaskInputs
 
-    arrays = np.load(data)
+    arrays = load_arrays(data)
     X = arrays["X"]
     n = X.shape[0]
     obs = pd.DataFrame(
@@ -215,6 +224,9 @@ def worker_ours(data: Path, seed: int, tasks_run: tuple[str, ...] = (), controls
         print(f"{name}: {seconds[name]:.1f} s", file=sys.stderr, flush=True)  # shown if a later task times out
         metrics.update({f"{name}.{k}": v.value for k, v in result.metrics.items()})
         details[name] = {k: v for k, v in result.details.items() if k in DETAILS}
+        finished = {"task": name, "s": seconds[name], "metrics": {k: v.value for k, v in result.metrics.items()},
+                    "details": details[name]}
+        print(FINISHED + json.dumps(finished), file=sys.stderr, flush=True)  # kept if a later task times out
     return {"import_s": t1 - t0, "task_s": time.perf_counter() - t1, "per_task_s": seconds,
             "forest_s": forest.seconds, "metrics": metrics, "details": details}
 
@@ -241,7 +253,7 @@ def worker_scib(data: Path, seed: int) -> dict:
     from scib_metrics.benchmark import Benchmarker
 
     warnings.filterwarnings("ignore")
-    arrays = np.load(data)
+    arrays = load_arrays(data)
     X = arrays["X"]
     obs = pd.DataFrame({"cell_type": [f"type{v}" for v in arrays["labels"]],
                         "batch": [f"batch{v}" for v in arrays["batches"]]})
@@ -265,7 +277,6 @@ def worker_cz(data: Path, seed: int) -> dict:
     t0 = time.perf_counter()
     import logging
 
-    import numpy as np
     import pandas as pd
     from czbenchmarks.tasks import (
         BatchIntegrationTask,
@@ -280,7 +291,7 @@ def worker_cz(data: Path, seed: int) -> dict:
 
     logging.disable(logging.CRITICAL)
     forest = ForestClock()
-    arrays = np.load(data)
+    arrays = load_arrays(data)
     X = arrays["X"]
     labels = pd.Series([f"type{v}" for v in arrays["labels"]])
     batches = pd.Series([f"batch{v}" for v in arrays["batches"]])
@@ -328,11 +339,21 @@ WORKERS = {
 # -- parent: run each contender in a subprocess, measure, print the table --------------
 
 
-def run_contender(name: str, python: str, data: Path, seed: int, timeout: float) -> dict:
+#: Prefix of the line a worker writes to stderr after each task: what a timed-out run still reports.
+FINISHED = "finished task: "
+#: Contenders whose task set ``--tasks`` chooses.
+TASK_SET_WORKERS = ("ours", "exact")
+
+
+def run_contender(
+    name: str, python: str, data: Path, seed: int, timeout: float, tasks_run: tuple[str, ...] = ()
+) -> dict:
     """One run of one contender in a fresh process: its JSON, wall seconds and peak RSS."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     cmd = [python, str(Path(__file__).resolve()), "--worker", name, "--data-file", str(data), "--seed", str(seed)]
+    if tasks_run and name in TASK_SET_WORKERS:
+        cmd += ["--worker-tasks", ",".join(tasks_run)]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=ROOT)
@@ -345,8 +366,11 @@ def run_contender(name: str, python: str, data: Path, seed: int, timeout: float)
                 proc.kill()
                 pid, status, usage = os.wait4(proc.pid, 0)
                 err.seek(0)
-                done = ", ".join(line for line in err.read().splitlines() if re.fullmatch(r"\w+: [\d.]+ s", line))
-                return {"error": f"timed out after {timeout:.0f} s (finished: {done or 'none'})", "wall_s": timeout}
+                lines = err.read().splitlines()
+                done = ", ".join(line for line in lines if re.fullmatch(r"\w+: [\d.]+ s", line))
+                finished = [json.loads(line[len(FINISHED):]) for line in lines if line.startswith(FINISHED)]
+                return {"error": f"timed out after {timeout:.0f} s (finished: {done or 'none'})", "wall_s": timeout,
+                        "peak_mb": usage.ru_maxrss / 1024, "finished": finished}
             time.sleep(0.05)
         wall = time.perf_counter() - start
         out.seek(0)
@@ -406,13 +430,23 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each contender; medians reported")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--json", type=Path, help="also write all results here")
+    parser.add_argument("--tasks", default="",
+                        help=f"comma-separated tasks that {' and '.join(TASK_SET_WORKERS)} run, in this order "
+                        "(default: clustering, embedding, label_prediction, batch_integration)")
+    parser.add_argument("--stream", action="store_true",
+                        help="write the data as .npy files that the contenders memory-map (read from disk as "
+                        "they are used) instead of an .npz they load")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--data-file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--worker-tasks", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker:
-        print(json.dumps(WORKERS[args.worker](args.data_file, args.seed)))
+        chosen = tuple(t for t in args.worker_tasks.split(",") if t)
+        work = WORKERS[args.worker]
+        print(json.dumps(work(args.data_file, args.seed, chosen) if chosen else work(args.data_file, args.seed)))
         return
+    tasks_run = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
 
     contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
     unknown = sorted(set(contenders) - set(WORKERS))
@@ -430,6 +464,8 @@ def main() -> None:
             args.labels = N_TYPES
         else:
             make_data(args.cells, args.dims, args.labels, args.batches, args.seed, data)
+        if args.stream:
+            data = as_npy_files(data)
         pythons = {name: args.cz_python if name == "cz" else sys.executable for name in contenders}
         results: dict[str, dict] = {}
         for name in contenders:
@@ -439,12 +475,12 @@ def main() -> None:
         for i in range(args.warmup):
             for name in live:
                 print(f"warm-up {i + 1}: {name} ...", file=sys.stderr, flush=True)
-                run_contender(name, pythons[name], data, args.seed, args.timeout)
+                run_contender(name, pythons[name], data, args.seed, args.timeout, tasks_run)
         runs: dict[str, list[dict]] = {name: [] for name in live}
         for i in range(args.repeats):  # interleaved, so a change of the machine's load hits all
             for name in live:
                 print(f"run {i + 1}: {name} ...", file=sys.stderr, flush=True)
-                runs[name].append(run_contender(name, pythons[name], data, args.seed, args.timeout))
+                runs[name].append(run_contender(name, pythons[name], data, args.seed, args.timeout, tasks_run))
         for name in live:
             failed = [r for r in runs[name] if "error" in r]
             results[name] = failed[0] if failed else median_of(runs[name])
@@ -452,6 +488,19 @@ def main() -> None:
     print_table(args, results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
+
+
+def as_npy_files(archive: Path) -> Path:
+    """The arrays of ``archive`` (.npz) as one .npy file each in a folder beside it (``--stream``)."""
+    import numpy as np
+
+    folder = archive.with_suffix("")
+    folder.mkdir()
+    with np.load(archive) as arrays:
+        for name in arrays.files:
+            np.save(folder / f"{name}.npy", arrays[name])
+    archive.unlink()
+    return folder
 
 
 def ratio(a: float | None, b: float | None) -> str:
