@@ -24,6 +24,7 @@ Usage (from the repository root)::
     python benchmarks/tasks_speed.py --data blobs         # the isotropic blobs
     python benchmarks/tasks_speed.py --cells 100000 --contenders ours
     python benchmarks/tasks_speed.py --cells 1000000 --contenders ours
+    python benchmarks/tasks_speed.py --cells 5000000 --contenders ours --stream --tasks embedding,clustering
 
 Not a test: it prints a table of wall time, task time (after imports), peak memory,
 ratios to ours, and the shared metrics with their largest difference.

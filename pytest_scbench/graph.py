@@ -187,10 +187,13 @@ def umap_connectivities(
     starts = range(0, n, block_rows)
     # rows whose distances are all 0 floor sigma with the mean of every distance
     every_mean = 0.0 if (distances > 0).any(axis=1).all() else float(distances.astype(np.float64).mean())
-    W = _stacked(
-        _directed_rows(*_fuzzy_weights(indices[s : s + block_rows], distances[s : s + block_rows], s, every_mean), n)
-        for s in starts
-    )
+    directed = []
+    for s in starts:
+        block = slice(s, s + block_rows)
+        weights = _fuzzy_weights(indices[block], distances[block], s, every_mean)
+        directed.append(_directed_rows(indices[block], weights, n))
+    W = _stacked(directed)
+    del directed
     Wt = W.T.tocsr()
     parts = []
     for s in starts:
@@ -229,10 +232,8 @@ def _directed_rows(columns: np.ndarray, weights: np.ndarray, n: int) -> sparse.c
     return part
 
 
-def _fuzzy_weights(
-    indices: np.ndarray, distances: np.ndarray, first_row: int, every_mean: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The directed fuzzy weights of the graph's rows ``first_row ...``: (columns, float32 weights).
+def _fuzzy_weights(indices: np.ndarray, distances: np.ndarray, first_row: int, every_mean: float) -> np.ndarray:
+    """The directed fuzzy weights (float32) of the graph's rows ``first_row ...``, as ``indices``.
 
     ``every_mean`` (the mean of the whole graph's distances) floors ``sigma`` of rows with
     no positive distance.
@@ -278,7 +279,7 @@ def _fuzzy_weights(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         w = np.where((diff <= 0) | (sigma[:, None] == 0), 1.0, np.exp(-diff / sigma[:, None]))
     w[indices == np.arange(first_row, first_row + n)[:, None]] = 0.0
-    return indices, w.astype(np.float32)
+    return w.astype(np.float32)
 
 
 def compute_knn(X: np.ndarray, k: int, method: str = "auto", seed: int = 0) -> KnnGraph:
