@@ -54,7 +54,7 @@ def leiden(connectivities: sparse.spmatrix, resolution: float, seed: int) -> np.
     g = igraph.Graph(n=coo.shape[0], directed=False)
     # several times faster than Graph(edges=...) for a NumPy array
     g.add_edges(np.column_stack([coo.row, coo.col]).astype(np.int64))
-    # the weights as a vector, not an edge attribute (a Python float per edge: 3.5 GB at 5M cells)
+    # the weights as a vector, not an edge attribute (which holds a Python float object per edge)
     weights = coo.data.astype(np.float64)
     del coo
     igraph.set_random_number_generator(NumpyRandomForIgraph(seed))
