@@ -448,6 +448,12 @@ def main() -> None:
         print(json.dumps(work(args.data_file, args.seed, chosen) if chosen else work(args.data_file, args.seed)))
         return
     tasks_run = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
+    if tasks_run:
+        from pytest_scbench.registry import tasks
+
+        unknown_tasks = [t for t in tasks_run if t not in tasks]
+        if unknown_tasks:
+            parser.error(f"unknown tasks {unknown_tasks}; choose from {', '.join(tasks.names())}")
 
     contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
     unknown = sorted(set(contenders) - set(WORKERS))
