@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -222,7 +221,6 @@ def worker_ours(data: Path, seed: int, tasks_run: tuple[str, ...] = (), controls
         start = time.perf_counter()
         result = tasks.get(name)(controls=controls).run(inputs)
         seconds[name] = time.perf_counter() - start
-        print(f"{name}: {seconds[name]:.1f} s", file=sys.stderr, flush=True)  # shown if a later task times out
         metrics.update({f"{name}.{k}": v.value for k, v in result.metrics.items()})
         details[name] = {k: v for k, v in result.details.items() if k in DETAILS}
         finished = {"task": name, "s": seconds[name], "metrics": {k: v.value for k, v in result.metrics.items()},
@@ -368,8 +366,8 @@ def run_contender(
                 pid, status, usage = os.wait4(proc.pid, 0)
                 err.seek(0)
                 lines = err.read().splitlines()
-                done = ", ".join(line for line in lines if re.fullmatch(r"\w+: [\d.]+ s", line))
                 finished = [json.loads(line[len(FINISHED):]) for line in lines if line.startswith(FINISHED)]
+                done = ", ".join(f"{f['task']}: {f['s']:.1f} s" for f in finished)
                 return {"error": f"timed out after {timeout:.0f} s (finished: {done or 'none'})", "wall_s": timeout,
                         "peak_mb": usage.ru_maxrss / 1024, "finished": finished}
             time.sleep(0.05)
